@@ -1,0 +1,211 @@
+"""Simulation results (SPEC §3): frames with fixed column names, built on first access."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .engine import Model, Trace
+from .indicators import coefficient_of_variation, gini, per_capita
+
+TOWN_COLUMNS = [
+    "year", "town", "name", "pilot", "gdp", "population", "revenue_collected", "town_retained",
+    "county_retained", "remittance", "own_revenue", "capacity", "standard_expenditure", "gap",
+    "general_transfer", "special_transfer", "cofinancing", "balance", "resources", "resources_per_capita",
+]  # fmt: skip
+COUNTY_COLUMNS = [
+    "year", "own_revenue", "shared_revenue", "remittances", "upper_transfers", "total_revenue",
+    "own_expenditure", "town_function_expenditure", "general_transfers_paid", "special_transfers_paid",
+    "balance",
+]  # fmt: skip
+INDICATOR_COLUMNS = [
+    "year", "required_transfers", "general_transfers", "coverage", "special_transfers", "county_balance",
+    "gini_before", "gini_after", "cv_before", "cv_after", "pilots_active",
+]  # fmt: skip
+PROJECT_COLUMNS = ["id", "town", "category", "grant", "cofinancing", "funded", "year_funded", "reason"]
+
+
+class Result:
+    """What :func:`fiscal_sim.simulate` returns: the frames of SPEC §3 and ``explain``."""
+
+    def __init__(self, model: Model, trace: Trace):
+        self.model = model
+        self.trace = trace
+        self.scenario = model.scenario
+
+    def __repr__(self) -> str:
+        years = self.model.years
+        return f"<Result {self.scenario.name!r}: {len(self.model.town_ids)} towns, {years[0]}-{years[-1]}>"
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def unit(self) -> str:
+        return self.scenario.config["unit"]
+
+    @property
+    def years(self) -> np.ndarray:
+        return self.model.years
+
+    def town_array(self, name: str) -> np.ndarray:
+        """A per-year, per-town quantity as an array ``[t, i]``."""
+        m = self.model
+        if name == "standard_expenditure":
+            return m.standard_expenditure
+        if name == "population":
+            return m.population
+        if name == "remittance":
+            return np.broadcast_to(m.remittance, m.population.shape)
+        if name == "resources_per_capita":
+            return per_capita(self.town_array("resources"), m.population)
+        return self.trace.arrays[name][0]
+
+    @cached_property
+    def towns(self) -> pd.DataFrame:
+        m = self.model
+        n_years, n_towns = len(m.years), len(m.town_ids)
+        codes = np.tile(np.arange(n_towns), n_years)
+        data = {
+            "year": np.repeat(m.years, n_towns),
+            "town": pd.Categorical.from_codes(codes, categories=pd.Index(m.town_ids, dtype=object)),
+            "name": pd.Categorical.from_codes(
+                codes, categories=pd.Index(m.scenario.towns["name"].tolist(), dtype=object).unique()
+            )
+            if m.scenario.towns["name"].is_unique
+            else np.tile(m.scenario.towns["name"].to_numpy(object), n_years),
+        }
+        for column in TOWN_COLUMNS[3:]:
+            values = self.town_array(column)
+            data[column] = values.astype(bool).ravel() if column == "pilot" else values.ravel()
+        return pd.DataFrame(data, columns=TOWN_COLUMNS)
+
+    @cached_property
+    def revenue(self) -> pd.DataFrame:
+        m = self.model
+        items = [i["id"] for i in m.scenario.config["revenue_items"]]
+        collected = self.trace.arrays["items"]["collected"]
+        to_town = self.trace.arrays["items"]["to_town"]
+        n_years, n_towns, n_items = collected.shape
+        return pd.DataFrame(
+            {
+                "year": np.repeat(m.years, n_towns * n_items),
+                "town": pd.Categorical.from_codes(
+                    np.tile(np.repeat(np.arange(n_towns), n_items), n_years),
+                    categories=pd.Index(m.town_ids, dtype=object),
+                ),
+                "item": pd.Categorical.from_codes(
+                    np.tile(np.arange(n_items), n_years * n_towns), categories=pd.Index(items, dtype=object)
+                ),
+                "collected": collected.ravel(),
+                "to_town": to_town.ravel(),
+                "to_county": (collected - to_town).ravel(),
+            }
+        )
+
+    @cached_property
+    def county(self) -> pd.DataFrame:
+        m, c = self.model, self.trace.arrays["county"]
+        n_years = len(m.years)
+        return pd.DataFrame(
+            {
+                "year": m.years,
+                "own_revenue": m.county["own_revenue"],
+                "shared_revenue": c["shared_revenue"][0],
+                "remittances": np.full(n_years, m.remittance.sum()),
+                "upper_transfers": m.county["upper_transfers"],
+                "total_revenue": c["total_revenue"][0],
+                "own_expenditure": m.county["own_expenditure"],
+                "town_function_expenditure": m.town_function_expenditure,
+                "general_transfers_paid": c["general_transfers_paid"][0],
+                "special_transfers_paid": c["special_transfers_paid"][0],
+                "balance": c["balance"][0],
+            },
+            columns=COUNTY_COLUMNS,
+        )
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        m, c = self.model, self.trace.arrays["county"]
+        population = m.population
+        before = per_capita(self.town_array("own_revenue"), population)
+        after = per_capita(self.town_array("resources"), population)
+        weights = np.where(population > 0, population, 0.0)
+        required = c["required_transfers"][0]
+        general = c["general_transfers_paid"][0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            coverage = np.where(required > 0, general / np.where(required > 0, required, 1.0), 1.0)
+        return pd.DataFrame(
+            {
+                "year": m.years,
+                "required_transfers": required,
+                "general_transfers": general,
+                "coverage": coverage,
+                "special_transfers": c["special_transfers_paid"][0],
+                "county_balance": c["balance"][0],
+                "gini_before": gini(np.nan_to_num(before), weights),
+                "gini_after": gini(np.nan_to_num(after), weights),
+                "cv_before": coefficient_of_variation(np.nan_to_num(before), weights),
+                "cv_after": coefficient_of_variation(np.nan_to_num(after), weights),
+                "pilots_active": self.trace.arrays["pilot"][0].sum(axis=-1).astype(np.int64),
+            },
+            columns=INDICATOR_COLUMNS,
+        )
+
+    @cached_property
+    def projects(self) -> pd.DataFrame:
+        table = self.scenario.projects
+        special = self.trace.special
+        if table is None or special is None:
+            return pd.DataFrame({c: [] for c in PROJECT_COLUMNS})
+        book = self.model.projects
+        year_funded = pd.array(np.where(special.funded, special.year_funded, 0), dtype="Int64")
+        year_funded[~special.funded] = pd.NA
+        return pd.DataFrame(
+            {
+                "id": table["id"].to_numpy(object),
+                "town": table["town"].to_numpy(object),
+                "year": table["year"].to_numpy(np.int64),
+                "category": table["category"].to_numpy(object),
+                "cost": book.cost,
+                "grant": book.grant,
+                "cofinancing": book.cofinancing,
+                "score": book.score,
+                "key_project": book.key,
+                "funded": special.funded,
+                "year_funded": year_funded,
+                "reason": special.reason.astype(str),
+            }
+        )[["id", "town", "year", "category", "cost", "grant", "cofinancing", "score", "key_project",
+           "funded", "year_funded", "reason"]]  # fmt: skip
+
+    @cached_property
+    def revocations(self) -> pd.DataFrame:
+        """Pilots that lost their status: the first year as a non-pilot and why."""
+        m = self.model
+        revoked = self.trace.revoked_year[0] if self.trace.revoked_year is not None else np.zeros(0)
+        rows = []
+        for i in np.flatnonzero(revoked):
+            rows.append(
+                {
+                    "town": m.town_ids[i],
+                    "name": m.scenario.towns["name"].iat[i],
+                    "revoked_from": int(revoked[i]),
+                    "reason": self._revocation_reason(i, int(revoked[i])),
+                }
+            )
+        return pd.DataFrame(rows, columns=["town", "name", "revoked_from", "reason"])
+
+    def _revocation_reason(self, i: int, year: int) -> str:
+        from .explain import revocation_reason
+
+        return revocation_reason(self, i, year)
+
+    def explain(self, town: str, year: int, column: str = "general_transfer"):
+        """How one number was computed: formula, inputs and their own explanations."""
+        from .explain import explain
+
+        return explain(self, town, year, column)

@@ -1,0 +1,394 @@
+"""Scenario files (SPEC §2): reading, variants (`extends`, `set`), overrides and validation.
+
+A :class:`Scenario` is immutable in use: overrides and variants always build a new one from a deep
+copy of the document, so a variant never changes its parent.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from marshmallow import ValidationError, fields
+
+from .errors import ScenarioError
+from .schema import ScenarioSchema, SpecialTransfersSchema
+from .tables import boolean_column, projects_frame, read_table, towns_frame
+
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated scenario: the self-contained ``document`` and what the engine reads from it."""
+
+    document: dict  # as written (after extends/set), towns and projects inline
+    config: dict  # the document with every default filled in
+    towns: pd.DataFrame  # validated towns table, base year
+    projects: pd.DataFrame | None  # validated projects table, when special transfers are set
+    source: str | None = None
+    classes: dict[str, np.ndarray] = field(default_factory=dict)  # boolean town classes by name
+
+    @property
+    def name(self) -> str:
+        return self.config["name"]
+
+    @property
+    def years(self) -> np.ndarray:
+        first, last = self.config["years"]
+        return np.arange(first, last + 1)
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> Scenario:
+        """A new scenario with ``{PATH: value}`` applied; all are checked before any is applied."""
+        if not overrides:
+            return self
+        return from_document(apply_overrides(self.document, overrides), source=self.source)
+
+    def to_json(self) -> str:
+        return json.dumps(self.document, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# reading files
+
+
+def load_scenario(path_or_dict, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A validated scenario from a YAML/JSON/XLSX file or a document dict (towns inline).
+
+    Raises :class:`ScenarioError` naming the file, the key or row, and the problem.
+    """
+    if isinstance(path_or_dict, Scenario):
+        return path_or_dict.with_overrides(overrides)
+    if isinstance(path_or_dict, dict):
+        document = copy.deepcopy(path_or_dict)
+        source = None
+        base_dir = None
+        document = _resolve(document, base_dir, source, seen=())
+    else:
+        path = Path(path_or_dict)
+        source = path.name
+        document = read_document(path)
+    if overrides:
+        document = apply_overrides(document, overrides, source)
+    return from_document(document, source=source)
+
+
+def read_document(path: Path, seen: tuple = ()) -> dict:
+    """The self-contained document of a scenario file: tables inlined, `extends` and `set` applied."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from .excel import read_scenario_workbook  # edge module; imported only for workbooks
+
+        return read_scenario_workbook(path)
+    if path.suffix.lower() not in SCENARIO_SUFFIXES:
+        raise ScenarioError(f"scenario files are .yaml, .yml, .json or .xlsx, got {path.name}")
+    if not path.exists():
+        raise ScenarioError(f"scenario file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        document = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        detail = str(exc).replace("\n", " ")
+        raise ScenarioError(f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {detail}", path.name) from None
+    if not isinstance(document, dict):
+        raise ScenarioError("a scenario must be a mapping of keys to values", path.name)
+    return _resolve(document, path.parent, path.name, seen + (path.resolve(),))
+
+
+def _resolve(document: dict, base_dir: Path | None, source: str | None, seen: tuple) -> dict:
+    """Inline tables, then merge over the parent (`extends`) and apply `set`."""
+    document = dict(document)
+    parent_name = document.pop("extends", None)
+    overrides = document.pop("set", None)
+    _inline_tables(document, base_dir, source)
+    if parent_name is not None:
+        if base_dir is None:
+            raise ScenarioError({"extends": ["not allowed in a self-contained document"]}, source)
+        parent_path = (base_dir / str(parent_name)).resolve()
+        if parent_path in seen:
+            raise ScenarioError({"extends": [f"circular: {parent_name} extends this file again"]}, source)
+        try:
+            parent = read_document(parent_path, seen)
+        except ScenarioError as exc:
+            raise ScenarioError({"extends": [f"{parent_name}: {exc.one_line()}"]}, source) from None
+        document = merge(parent, document)
+    if overrides is not None:
+        if not isinstance(overrides, dict):
+            raise ScenarioError({"set": ["must be a mapping of PATH: value"]}, source)
+        document = apply_overrides(document, overrides, source)
+    return document
+
+
+def _inline_tables(document: dict, base_dir: Path | None, source: str | None) -> None:
+    def inline(value, key):
+        if isinstance(value, str):
+            if base_dir is None:
+                raise ScenarioError({key: ["must be inline records here (paths to files are not accepted)"]}, source)
+            try:
+                return read_table(base_dir / value)
+            except ScenarioError as exc:
+                raise ScenarioError({key: [exc.one_line()]}, source) from None
+        return value
+
+    if "towns" in document:
+        document["towns"] = inline(document["towns"], "towns")
+    special = document.get("special_transfers")
+    if isinstance(special, dict) and "projects" in special:
+        special = dict(special)
+        special["projects"] = inline(special["projects"], "special_transfers.projects")
+        document["special_transfers"] = special
+
+
+def merge(parent, child):
+    """`extends`: maps merge by key, lists of records with `id` merge by id, other values replace."""
+    if isinstance(parent, dict) and isinstance(child, dict):
+        out = copy.deepcopy(parent)
+        for key, value in child.items():
+            out[key] = merge(parent[key], value) if key in parent else copy.deepcopy(value)
+        return out
+    if _is_records(parent) and _is_records(child):
+        out = copy.deepcopy(parent)
+        index = {str(r["id"]): i for i, r in enumerate(out)}
+        for record in child:
+            key = str(record["id"])
+            if key in index:
+                out[index[key]] = merge(out[index[key]], record)
+            else:
+                index[key] = len(out)
+                out.append(copy.deepcopy(record))
+        return out
+    return copy.deepcopy(child)
+
+
+def _is_records(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) and "id" in r for r in value)
+
+
+# ---------------------------------------------------------------------------------------------
+# overrides by path
+
+
+def _child(field_obj):
+    """What a schema field holds: ('schema', S), ('records', S|None), ('free', None) or ('leaf', None)."""
+    if isinstance(field_obj, fields.Nested):
+        return "schema", field_obj.schema
+    if isinstance(field_obj, fields.List) and isinstance(field_obj.inner, fields.Nested):
+        return "records", field_obj.inner.schema
+    if isinstance(field_obj, fields.Dict):
+        return "free", None
+    return "leaf", None
+
+
+TABLE_KEYS = {(ScenarioSchema, "towns"), (SpecialTransfersSchema, "projects")}
+
+
+def set_path(document: dict, path: str, value) -> None:
+    """Set one `PATH: value` in place; raises KeyError with the reason when the path does not exist."""
+    segments = path.split(".")
+    if not path or any(s == "" for s in segments):
+        raise KeyError("empty path segment")
+    node, kind, schema = document, "schema", ScenarioSchema()
+    for depth, seg in enumerate(segments):
+        last = depth == len(segments) - 1
+        where = ".".join(segments[:depth]) or "the scenario"
+        if kind == "records":
+            if not isinstance(node, list):
+                raise KeyError(f"{where} is not a list of records")
+            matches = [i for i, r in enumerate(node) if isinstance(r, dict) and str(r.get("id")) == seg]
+            if not matches:
+                raise KeyError(f"{where} has no element with id {seg!r}")
+            if last:
+                node[matches[0]] = copy.deepcopy(value)
+                return
+            node = node[matches[0]]
+            kind = "schema" if schema is not None else "record"
+            continue
+        if kind == "leaf" or not isinstance(node, dict):
+            raise KeyError(f"{where} is a value, not a map")
+        if kind == "schema":
+            field_obj = schema.fields.get(seg)
+            if field_obj is None or seg in ("extends", "set"):
+                raise KeyError(f"{where} has no key {seg!r}")
+            if (type(schema), seg) in TABLE_KEYS:
+                child_kind, child_schema = "records", None
+            else:
+                child_kind, child_schema = _child(field_obj)
+        elif kind == "record":
+            if seg not in node:
+                raise KeyError(f"{where} has no column {seg!r}")
+            child_kind, child_schema = "leaf", None
+        else:  # free-keyed map (category_caps, targets, drivers)
+            child_kind, child_schema = "leaf", None
+        if last:
+            node[seg] = copy.deepcopy(value)
+            return
+        if node.get(seg) is None:
+            if child_kind in ("schema", "free"):
+                node[seg] = {}
+            else:
+                raise KeyError(f"{where}.{seg} is empty")
+        node, kind, schema = node[seg], child_kind, child_schema
+    raise KeyError(path)  # unreachable
+
+
+def apply_overrides(document: dict, overrides: dict[str, Any], source: str | None = None) -> dict:
+    """A new document with every override applied, or an error naming every bad path (none applied)."""
+    if not isinstance(overrides, dict):
+        raise ScenarioError({"overrides": ["must be a mapping of PATH: value"]}, source)
+    out = copy.deepcopy(document)
+    errors = {}
+    for path, value in overrides.items():
+        try:
+            set_path(out, str(path), value)
+        except KeyError as exc:
+            errors[f"set.{path}"] = [f"no such path: {exc.args[0]}"]
+    if errors:
+        raise ScenarioError(errors, source)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+def _flatten(messages, document, prefix="") -> dict[str, list[str]]:
+    """Marshmallow's nested errors as `revenue_items[vat].split.town_share: [...]`."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, list):
+        out[prefix or "_schema"] = [str(m) for m in messages]
+        return out
+    for key, sub in messages.items():
+        if isinstance(key, int):
+            record = document[key] if isinstance(document, list) and key < len(document) else None
+            label = f"[{record['id']}]" if isinstance(record, dict) and "id" in record else f"[{key}]"
+            path = f"{prefix}{label}"
+            child_doc = record
+        elif key == "_schema":
+            path, child_doc = prefix, None
+        else:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            child_doc = document.get(key) if isinstance(document, dict) else None
+        if isinstance(sub, dict):
+            out.update(_flatten(sub, child_doc, path))
+        else:
+            out.setdefault(path or "_schema", []).extend(str(m) for m in sub)
+    return out
+
+
+def validate_document(document: dict, source: str | None = None) -> dict:
+    """The document with defaults filled in, or a ScenarioError naming each bad key."""
+    if not isinstance(document, dict):
+        raise ScenarioError("a scenario must be a mapping of keys to values", source)
+    try:
+        return ScenarioSchema().load(document)
+    except ValidationError as exc:
+        raise ScenarioError(_flatten(exc.messages, document), source) from None
+
+
+def _growth_columns(spec) -> list[str]:
+    if isinstance(spec, list):
+        return [c for s in spec for c in _growth_columns(s)]
+    if isinstance(spec, dict):
+        return [c for s in spec.values() for c in _growth_columns(s)]
+    return [spec] if isinstance(spec, str) else []
+
+
+def _referenced_columns(config: dict) -> list[str]:
+    cols = []
+    splits = [i["split"] for i in config["revenue_items"]] + [o["split"] for o in config["split_overrides"]]
+    for item in config["revenue_items"]:
+        cols.append(item.get("column") or item["id"])
+    cols += [s["base_column"] for s in splits if s.get("base_column")]
+    if config["remittances"]:
+        cols.append(config["remittances"]["column"])
+    for f in config["expenditure_functions"]:
+        if f["driver"] != "one":
+            cols.append(f["driver"])
+        if f["cost_factor"]:
+            cols.append(f["cost_factor"])
+    for factor in config["general_transfer"]["factors"]:
+        cols += factor.get("columns") or [factor["column"]]
+    cols += list(config["growth"]["drivers"])
+    return list(dict.fromkeys(cols))
+
+
+def from_document(document: dict, source: str | None = None) -> Scenario:
+    """Validate a self-contained document and build the Scenario."""
+    config = validate_document(document, source)
+    n_years = config["years"][1] - config["years"][0] + 1
+    errors: dict[str, list[str]] = {}
+
+    def per_year(spec, key):
+        if isinstance(spec, list) and len(spec) != n_years:
+            errors.setdefault(key, []).append(f"a per-year list needs {n_years} values, got {len(spec)}")
+
+    per_year(config["growth"]["gdp"], "growth.gdp")
+    for column, spec in config["growth"]["drivers"].items():
+        per_year(spec, f"growth.drivers.{column}")
+    if errors:
+        raise ScenarioError(errors, source)
+
+    label = "towns"
+    towns = towns_frame(
+        config["towns"],
+        label=label,
+        numeric_columns=_referenced_columns(config),
+        signed_columns=_growth_columns(config["growth"]["gdp"]),
+        source=source,
+    )
+    town_ids = set(towns["id"])
+    items = {i["id"] for i in config["revenue_items"]}
+    classes = {"pilot": towns["pilot"].to_numpy(bool)}
+
+    def known_class(name, key):
+        if name in classes:
+            return
+        if name not in towns.columns or name in ("id", "name"):
+            errors.setdefault(key, []).append(f"unknown class {name!r}: use pilot or a true/false towns column")
+            return
+        try:
+            classes[name] = boolean_column(towns, name, label, None)
+        except ScenarioError as exc:
+            errors.setdefault(key, []).append(exc.one_line())
+
+    for n, o in enumerate(config["split_overrides"]):
+        key = f"split_overrides[{n}]"
+        if o["item"] not in items:
+            errors.setdefault(f"{key}.item", []).append(f"unknown revenue item {o['item']!r}")
+        if "town" in o and str(o["town"]) not in town_ids:
+            errors.setdefault(f"{key}.town", []).append(f"unknown town {o['town']!r}")
+        if "class" in o:
+            known_class(o["class"], f"{key}.class")
+    for name in config["general_transfer"]["priority"]:
+        known_class(name, "general_transfer.priority")
+    if errors:
+        raise ScenarioError(errors, source)
+
+    projects = None
+    if config["special_transfers"] is not None:
+        projects = projects_frame(
+            config["special_transfers"]["projects"],
+            label="projects",
+            town_ids=town_ids,
+            years=config["years"],
+            source=source,
+        )
+    return Scenario(
+        document=document, config=config, towns=towns, projects=projects, source=source, classes=classes
+    )
