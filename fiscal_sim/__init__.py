@@ -7,13 +7,26 @@ from .errors import ScenarioError, SolveError
 from .result import Result
 from .scenario import Scenario, load_scenario
 
-__all__ = ["Result", "Scenario", "ScenarioError", "SolveError", "load_scenario", "simulate", "compare", "montecarlo", "solve", "optimize"]
+__all__ = [
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "SolveError",
+    "load_scenario",
+    "simulate",
+    "compare",
+    "montecarlo",
+    "solve",
+    "optimize",
+]
 __version__ = "0.1.0"
 
 
 def simulate(scenario, overrides: dict | None = None) -> Result:
     """Run a scenario (a Scenario, a file path or a document dict) and return its Result."""
-    scenario = load_scenario(scenario, overrides) if not isinstance(scenario, Scenario) else scenario.with_overrides(overrides)
+    scenario = (
+        load_scenario(scenario, overrides) if not isinstance(scenario, Scenario) else scenario.with_overrides(overrides)
+    )
     model = compile_model(scenario)
     return Result(model, run(model, model.growth[None]))
 

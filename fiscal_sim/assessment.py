@@ -27,7 +27,9 @@ class AssessmentStep:
     indicators: dict
 
 
-def assess_year(pilot: np.ndarray, streak: np.ndarray, indicators: dict, targets: dict, failures_to_revoke: int) -> AssessmentStep:
+def assess_year(
+    pilot: np.ndarray, streak: np.ndarray, indicators: dict, targets: dict, failures_to_revoke: int
+) -> AssessmentStep:
     """Hold pilots' indicators against targets and update their consecutive-failure streak.
 
     A year fails when any indicator falls short; a year with an indicator that cannot be computed

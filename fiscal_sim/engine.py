@@ -15,7 +15,7 @@ from . import assessment as assess
 from .expenditure import ExpenditureModel, expenditure_model
 from .general_transfer import Allocation, allocate, fiscal_gap
 from .projection import column_path, cumulative_factor, gdp_growth_rates, grown_amount
-from .revenue_division import RuleAssignment, SplitBands, assign_rules, compile_bands, fiscal_capacity, own_revenue
+from .revenue_division import SplitBands, assign_rules, compile_bands, fiscal_capacity, own_revenue
 from .scenario import Scenario
 from .special_transfer import ProjectBook, SpecialOutcome, SpecialTransferRun, project_book
 
@@ -80,9 +80,7 @@ def compile_model(scenario: Scenario) -> Model:
     has_pilot_rules = any(o.get("class") == "pilot" for o in cfg["split_overrides"])
     bands = _compile_all_bands(rules, towns, collected0, drivers, n_years, has_pilot_rules)
 
-    remittance = (
-        towns[cfg["remittances"]["column"]].to_numpy(np.float64) if cfg["remittances"] else np.zeros(n_towns)
-    )
+    remittance = towns[cfg["remittances"]["column"]].to_numpy(np.float64) if cfg["remittances"] else np.zeros(n_towns)
     exp = expenditure_model(cfg["expenditure_functions"], towns, drivers, n_years)
     c = cfg["county"]
     county = {
@@ -102,7 +100,9 @@ def compile_model(scenario: Scenario) -> Model:
     if gt["rationing"] == "factor":
         factor_values = np.stack(
             [
-                np.prod([column_path(towns, col, drivers, n_years) for col in f.get("columns") or [f["column"]]], axis=0)
+                np.prod(
+                    [column_path(towns, col, drivers, n_years) for col in f.get("columns") or [f["column"]]], axis=0
+                )
                 for f in gt["factors"]
             ],
             axis=-1,

@@ -90,9 +90,7 @@ def _rule_text(split: dict, base: float | None) -> str:
             f"base plus increment 基数返还+增量分成: town = {split['base_share']:g}·min(R, {base:,.2f})"
             f" + {split['increment_share']:g}·max(R − {base:,.2f}, 0)"
         )
-    bands = ", ".join(
-        f"{s:g} above {t:g}" for t, s in zip([0] + list(split["thresholds"]), split["town_shares"])
-    )
+    bands = ", ".join(f"{s:g} above {t:g}" for t, s in zip([0] + list(split["thresholds"]), split["town_shares"]))
     return f"tiered 超额分档分成: {bands}"
 
 
@@ -152,7 +150,11 @@ def _standard_expenditure(ctx: _Context) -> Explanation:
     need = m.expenditure.need(t)[i]
     inputs = []
     for f, fn in enumerate(m.scenario.config["expenditure_functions"]):
-        driver = 1.0 if fn["driver"] == "one" else float(m.expenditure.base_quantity[i, f] * m.expenditure.driver_factor[t, f])
+        driver = (
+            1.0
+            if fn["driver"] == "one"
+            else float(m.expenditure.base_quantity[i, f] * m.expenditure.driver_factor[t, f])
+        )
         factor_note = f" × cost factor {fn['cost_factor']}" if fn["cost_factor"] else ""
         if fn["cost_factor"]:
             cf = float(m.scenario.towns[fn["cost_factor"]].iat[i])
@@ -173,7 +175,9 @@ def _standard_expenditure(ctx: _Context) -> Explanation:
 
 def _capacity(ctx: _Context) -> Explanation:
     rates = ctx.m.capacity_rate
-    formula = "Σk town share[k] − remittance" if np.all(rates == 1) else "Σk capacity_rate[k]·town share[k] − remittance"
+    formula = (
+        "Σk town share[k] − remittance" if np.all(rates == 1) else "Σk capacity_rate[k]·town share[k] − remittance"
+    )
     inputs = _items(ctx) + [ctx.node("remittance")]
     if not np.all(rates == 1):
         for node, rate in zip(inputs, rates):
@@ -389,7 +393,9 @@ def explain_project(result, project_id: str) -> Explanation:
     rank = int(last_round.rank[last_pos])
     reason = str(last_round.reason[last_pos])
     if reason == "funded":
-        note = f"funded in {year}: rank {rank}, grant {grant:,.2f} {unit}, co-financing {book.cofinancing[p]:,.2f} {unit}"
+        note = (
+            f"funded in {year}: rank {rank}, grant {grant:,.2f} {unit}, co-financing {book.cofinancing[p]:,.2f} {unit}"
+        )
     elif reason == "budget" and last_round.status == "priority":
         note = (
             f"not funded: budget exhausted after {int(last_round.funded_before[last_pos])} higher-ranked projects; "

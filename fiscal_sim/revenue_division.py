@@ -94,7 +94,9 @@ class RuleAssignment:
         return self.rules[k][self.index[k, i]]
 
 
-def assign_rules(items: list[dict], overrides: list[dict], position: dict, classes: dict, as_pilot: bool) -> RuleAssignment:
+def assign_rules(
+    items: list[dict], overrides: list[dict], position: dict, classes: dict, as_pilot: bool
+) -> RuleAssignment:
     """The split rule in force for each item and town.
 
     Precedence: the item's rule, then a class override (``pilot`` applies to every town when

@@ -389,6 +389,4 @@ def from_document(document: dict, source: str | None = None) -> Scenario:
             years=config["years"],
             source=source,
         )
-    return Scenario(
-        document=document, config=config, towns=towns, projects=projects, source=source, classes=classes
-    )
+    return Scenario(document=document, config=config, towns=towns, projects=projects, source=source, classes=classes)

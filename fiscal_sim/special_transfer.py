@@ -186,9 +186,7 @@ def allocate_optimal(
             status = f"solver failed ({res.message.strip()}); priority allocation kept"
     reason = np.where(x, "funded", alone).astype(object)
     ranking = np.argsort(np.argsort(-weight, kind="stable"), kind="stable") + 1
-    return YearAllocation(
-        candidates, x, reason, ranking, np.full(n, np.nan), np.zeros(n, dtype=np.int64), status
-    )
+    return YearAllocation(candidates, x, reason, ranking, np.full(n, np.nan), np.zeros(n, dtype=np.int64), status)
 
 
 @dataclass

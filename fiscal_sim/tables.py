@@ -88,7 +88,9 @@ def _numeric(frame, column, errors, *, minimum=0.0, allow_equal=True, strict_abo
     if strict_above is not None:
         bad = np.flatnonzero(np.isfinite(arr) & (arr <= strict_above))
         for pos in bad:
-            errors.add(errors.where(pos, frame["id"].iat[pos]), f"{column}: {arr[pos]:g} must be above {strict_above:g}")
+            errors.add(
+                errors.where(pos, frame["id"].iat[pos]), f"{column}: {arr[pos]:g} must be above {strict_above:g}"
+            )
     elif minimum is not None:
         bad = np.flatnonzero(np.isfinite(arr) & (arr < minimum))
         for pos in bad:

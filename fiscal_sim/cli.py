@@ -1,0 +1,200 @@
+"""Command line ``fiscal-sim`` (SPEC §4). Errors are one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .errors import ScenarioError, SolveError
+
+FRAMES = ("towns", "county", "indicators", "revenue", "projects")
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as given."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _overrides(pairs: list[str] | None) -> dict:
+    """``--set PATH=VALUE`` pairs; VALUE is read as YAML (numbers, null, lists)."""
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise UsageError(f"--set expects PATH=VALUE, got {pair!r}")
+        path, value = pair.split("=", 1)
+        try:
+            out[path.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise UsageError(f"--set {path}: cannot read value {value!r}") from None
+    return out
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-ready records: NaN/NA → None, numpy scalars → Python."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in clean.to_dict("records")
+    ]
+
+
+def result_dict(result) -> dict:
+    """A result as JSON-ready data (also the body of the HTTP simulations endpoint)."""
+    return {
+        "scenario": result.name,
+        "unit": result.unit,
+        **{name: frame_records(getattr(result, name)) for name in FRAMES},
+        "revocations": frame_records(result.revocations),
+    }
+
+
+def write_result(result, out: Path, fmt: str) -> list[Path]:
+    """Write a result as CSV files, one JSON file or one workbook into ``out``."""
+    written = []
+    if fmt == "csv":
+        for name in FRAMES:
+            path = out / f"{name}.csv"
+            atomic_write(path, lambda p, n=name: getattr(result, n).to_csv(p, index=False, encoding="utf-8-sig"))
+            written.append(path)
+    elif fmt == "json":
+        path = out / "result.json"
+        text = json.dumps(result_dict(result), ensure_ascii=False, indent=1)
+        atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+        written.append(path)
+    else:
+        from .excel import write_workbook
+
+        path = out / "result.xlsx"
+        atomic_write(path, lambda p: write_workbook(p, {result.name: result}))
+        written.append(path)
+    return written
+
+
+def _key_figures(result) -> str:
+    ind = result.indicators.set_index("year")
+    table = ind[["required_transfers", "general_transfers", "coverage", "special_transfers", "county_balance"]]
+    table = table.assign(pilots_active=ind["pilots_active"])
+    with pd.option_context("display.width", 160, "display.float_format", "{:,.2f}".format):
+        return f"{result.name} ({result.unit})\n{table.to_string()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+def cmd_validate(args) -> int:
+    from . import load_scenario
+
+    s = load_scenario(args.file, _overrides(args.set))
+    cfg = s.config
+    print(
+        f"OK {args.file}: {s.name} — {len(s.towns)} towns ({int(s.towns['pilot'].sum())} pilots), "
+        f"{len(cfg['revenue_items'])} revenue items, {len(cfg['expenditure_functions'])} expenditure functions, "
+        f"{cfg['years'][0]}-{cfg['years'][1]}"
+        + (f", {len(s.projects)} projects" if s.projects is not None else "")
+    )
+    return 0
+
+
+def cmd_run(args) -> int:
+    from . import simulate
+
+    result = simulate(args.file, _overrides(args.set))
+    out = Path(args.out) if args.out else Path("out") / Path(args.file).stem
+    written = write_result(result, out, args.format)
+    print(_key_figures(result))
+    if len(result.revocations):
+        print("\nrevoked pilots 取消试点:")
+        print(result.revocations.to_string(index=False))
+    print("\nwritten: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from . import simulate
+    from .explain import explain_project
+
+    result = simulate(args.file, _overrides(args.set))
+    if args.project:
+        node = explain_project(result, args.project)
+    else:
+        if args.town is None or args.year is None:
+            raise UsageError("explain needs --town and --year (or --project)")
+        node = result.explain(args.town, args.year, args.column)
+    print(json.dumps(node.to_dict(), ensure_ascii=False, indent=1) if args.json else node.text())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="fiscal-sim", description="County–town fiscal revenue-sharing simulation")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    def with_set(p):
+        p.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a setting (repeatable)")
+        return p
+
+    p = with_set(sub.add_parser("validate", help="check a scenario file"))
+    p.add_argument("file")
+    p.set_defaults(func=cmd_validate)
+
+    p = with_set(sub.add_parser("run", help="simulate a scenario and write its tables"))
+    p.add_argument("file")
+    p.add_argument("--out", help="output folder (default out/<scenario>)")
+    p.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv")
+    p.set_defaults(func=cmd_run)
+
+    p = with_set(sub.add_parser("explain", help="how a number was computed"))
+    p.add_argument("file")
+    p.add_argument("--town")
+    p.add_argument("--year", type=int)
+    p.add_argument("--column", default="general_transfer")
+    p.add_argument("--project", help="explain a special-transfer project's outcome instead")
+    p.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    p.set_defaults(func=cmd_explain)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except (ScenarioError, SolveError, UsageError) as exc:
+        message = exc.one_line() if isinstance(exc, ScenarioError) else str(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Monte Carlo of GDP growth (不确定性分析, SPEC §1.9): how required transfers, the transfers paid and
+the county's balance spread when growth is uncertain, and how likely each pilot is to lose its status.
+
+Growth in draw d, year t, town i is ``g[t,i] + sd·(√c·z[d,t] + √(1−c)·e[d,t,i])`` with z (a shock
+common to all towns) and e (each town's own) standard normal. Draws run through the vectorised engine
+in chunks, so memory stays bounded whatever the number of draws; the special-transfer allocation is
+the central run's (专项资金按中心情景安排).
+
+Reproducibility: draws are generated in fixed blocks of :data:`BLOCK` draws, block b from its own
+generator ``default_rng(SeedSequence(seed, spawn_key=(b,)))`` (= ``SeedSequence(seed).spawn(…)[b]``),
+and chunks are whole blocks. The same seed therefore gives the same numbers whatever chunk size the
+memory bound (or the caller) picks.
+"""
+
+from __future__ import annotations
+
+import numbers
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .engine import TOWN_ARRAYS, Model, compile_model, run
+from .errors import ScenarioError
+from .result import Result
+from .scenario import Scenario, load_scenario
+from .schema import MAX_DRAWS
+
+BLOCK = 32  # draws per random-number block; fixed, so the numbers do not depend on the chunk size
+MEMORY_BUDGET = 1 << 30  # bytes a chunk's arrays may take (about 1 GB)
+PERCENTILES = (5, 50, 95)
+SUMMARY_SERIES = {  # summary column prefix -> county array of the engine
+    "required_transfers": "required_transfers",
+    "general_transfers": "general_transfers_paid",
+    "county_balance": "balance",
+}
+
+
+@dataclass
+class MonteCarloResult:
+    """What :func:`montecarlo` returns.
+
+    ``summary`` has one row per year: ``year``, the 5th/50th/95th percentiles and the mean of
+    ``required_transfers``, ``general_transfers`` and ``county_balance`` over the draws, and
+    ``p_county_deficit`` = P(county_balance < 0). ``pilots`` has one row per base-year pilot town
+    (see :func:`pilot_table`). ``samples`` keeps every draw's yearly ``required_transfers``,
+    ``general_transfers`` and ``county_balance`` as ``(draws, years)`` arrays; ``central`` is the run
+    without noise.
+    """
+
+    name: str
+    unit: str
+    years: np.ndarray
+    draws: int
+    seed: int
+    gdp_growth_sd: float
+    common_share: float
+    chunk_size: int
+    summary: pd.DataFrame
+    pilots: pd.DataFrame
+    samples: dict = field(repr=False)
+    central: Result = field(repr=False)
+
+    def to_dict(self) -> dict:
+        """Everything but the samples and the central run, as JSON-able Python values."""
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "years": [int(y) for y in self.years],
+            "draws": int(self.draws),
+            "seed": int(self.seed),
+            "gdp_growth_sd": float(self.gdp_growth_sd),
+            "common_share": float(self.common_share),
+            "summary": _records(self.summary),
+            "pilots": _records(self.pilots),
+        }
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts of plain Python values (no numpy scalars, categoricals as str)."""
+    out = []
+    for row in frame.to_dict("records"):
+        out.append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# settings
+
+
+def _settings(scenario: Scenario, draws, seed) -> tuple[int, int, float, float]:
+    """Draws, seed, sd and common share: arguments first, then the scenario's ``uncertainty`` block."""
+    block = scenario.config.get("uncertainty")
+    if block is None and draws is None:
+        raise ScenarioError(
+            {"uncertainty": ["the scenario has no uncertainty block: add one (draws, seed, gdp_growth_sd) or give draws"]}
+        )
+    block = block or {"draws": None, "seed": None, "gdp_growth_sd": 0.0, "common_share": 0.0}
+    draws = block["draws"] if draws is None else draws
+    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or not 1 <= draws <= MAX_DRAWS:
+        raise ScenarioError({"draws": [f"must be a whole number from 1 to {MAX_DRAWS:,}, got {draws!r}"]})
+    seed = block["seed"] if seed is None else seed
+    if seed is None:
+        seed = secrets.randbits(53)  # recorded in the result, so the run can be repeated
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ScenarioError({"seed": [f"must be a non-negative whole number, got {seed!r}"]})
+    return int(draws), int(seed), float(block["gdp_growth_sd"]), float(block["common_share"])
+
+
+def bytes_per_draw(model: Model) -> int:
+    """Rough peak memory of one draw in the engine: its stored arrays plus a year's temporaries."""
+    n_years, n_towns = model.growth.shape
+    n_items = model.collected0.shape[1]
+    n_bands = max(b.lower.shape[-1] for b in model.bands.values())
+    stored = n_years * n_towns * (len(TOWN_ARRAYS) + 3)  # engine outputs, growth, noise
+    per_year = n_towns * n_items * (4 + 3 * n_bands) + 40 * n_towns  # collected, splits, allocation
+    return 8 * (stored + per_year)
+
+
+def chunk_draws(model: Model, draws: int, chunk_size: int | None = None, budget: int = MEMORY_BUDGET) -> int:
+    """Draws per chunk: whole blocks, as many as fit in ``budget`` bytes (at least one block)."""
+    if chunk_size is None:
+        chunk_size = budget // bytes_per_draw(model)
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+        raise ScenarioError({"chunk_size": [f"must be a positive whole number, got {chunk_size!r}"]})
+    blocks = max(1, int(chunk_size) // BLOCK)
+    return min(blocks * BLOCK, -(-draws // BLOCK) * BLOCK)
+
+
+# ---------------------------------------------------------------------------------------------
+# growth draws
+
+
+def growth_draws(central: np.ndarray, sd: float, common_share: float, seed: int, start: int, stop: int, total: int):
+    """Growth ``(stop − start, T, N)`` for draws ``start…stop`` (block-aligned) of a ``total``-draw run.
+
+    Each block of :data:`BLOCK` draws comes from its own generator, z ``(b, T)`` first, then e
+    ``(b, T, N)``; the last block of the run may be short.
+    """
+    n_years, n_towns = central.shape
+    n = stop - start
+    if sd == 0.0:
+        return np.broadcast_to(central, (n, n_years, n_towns))
+    out = np.empty((n, n_years, n_towns))
+    a, b = np.sqrt(common_share), np.sqrt(1.0 - common_share)
+    for first in range(start, stop, BLOCK):
+        size = min(BLOCK, total - first)
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(first // BLOCK,)))
+        z = rng.standard_normal((size, n_years))
+        e = rng.standard_normal((size, n_years, n_towns))
+        shock = out[first - start : first - start + size]
+        np.multiply(e, b, out=shock)
+        shock += a * z[:, :, None]
+        shock *= sd
+        shock += central
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def montecarlo(
+    scenario,
+    draws: int | None = None,
+    seed: int | None = None,
+    *,
+    chunk_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonteCarloResult:
+    """Run ``draws`` growth paths of ``scenario`` (a Scenario, a file path or a document dict).
+
+    ``draws`` and ``seed`` default to the scenario's ``uncertainty`` block (an error when it has
+    none and no ``draws`` are given; without a seed a random one is chosen and recorded).
+    ``chunk_size`` caps the draws run at once (rounded to whole blocks of :data:`BLOCK`; by default
+    as many as fit in about 1 GB). ``progress(done, total)`` is called after each chunk.
+    """
+    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    draws, seed, sd, common_share = _settings(scenario, draws, seed)
+    model = compile_model(scenario)
+    central_trace = run(model, model.growth[None])
+    central = Result(model, central_trace)
+    special = central_trace.special
+    fixed = (special.grant_by_town, special.cofinancing_by_town) if special is not None else None
+    n_years, n_towns = model.growth.shape
+    step = chunk_draws(model, draws, chunk_size)
+
+    samples = {name: np.empty((draws, n_years)) for name in SUMMARY_SERIES}
+    revoked = np.zeros((draws, n_towns), dtype=np.int64)
+    for start in range(0, draws, step):
+        stop = min(start + step, draws)
+        growth = growth_draws(model.growth, sd, common_share, seed, start, stop, draws)
+        trace = run(model, growth, detail=False, fixed_special=fixed)
+        county = trace.arrays["county"]
+        for name, source in SUMMARY_SERIES.items():
+            samples[name][start:stop] = county[source]
+        revoked[start:stop] = trace.revoked_year
+        del trace, growth
+        if progress is not None:
+            progress(stop, draws)
+
+    return MonteCarloResult(
+        name=scenario.name,
+        unit=scenario.config["unit"],
+        years=model.years,
+        draws=draws,
+        seed=seed,
+        gdp_growth_sd=sd,
+        common_share=common_share,
+        chunk_size=step,
+        summary=summary_table(model.years, samples),
+        pilots=pilot_table(model, revoked),
+        samples=samples,
+        central=central,
+    )
+
+
+def summary_table(years: np.ndarray, samples: dict) -> pd.DataFrame:
+    """Per year: percentiles and mean of each series over the draws, and P(county_balance < 0)."""
+    data = {"year": years}
+    for name, values in samples.items():
+        for p, row in zip(PERCENTILES, np.percentile(values, PERCENTILES, axis=0)):
+            data[f"{name}_p{p}"] = row
+        data[f"{name}_mean"] = values.mean(axis=0)
+    data["p_county_deficit"] = (samples["county_balance"] < 0).mean(axis=0)
+    return pd.DataFrame(data)
+
+
+def pilot_table(model: Model, revoked_year: np.ndarray) -> pd.DataFrame:
+    """Per base-year pilot town: how likely it is to lose pilot status (试点资格被取消的概率).
+
+    ``p_revoked`` counts every draw in which the assessments of the simulated years revoke the
+    status, including a third failure in the last year, whose first year as a non-pilot is the year
+    after the last (the status is lost all the same). ``p_non_pilot_last_year`` counts only the
+    draws in which the town is no longer a pilot in the last simulated year.
+    ``mean_revoked_from`` is the mean first non-pilot year over the draws that revoke (NaN if none).
+    """
+    pilots = np.flatnonzero(model.pilot0)
+    towns = model.scenario.towns
+    years = revoked_year[:, pilots]
+    hit = years != 0
+    count = hit.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_year = np.where(count > 0, np.where(hit, years, 0).sum(axis=0) / np.maximum(count, 1), np.nan)
+    ids = [model.town_ids[i] for i in pilots]
+    names = towns["name"].iloc[pilots].astype(str).tolist()
+    return pd.DataFrame(
+        {
+            "town": pd.Categorical(ids, categories=pd.Index(ids, dtype=object)),
+            "name": pd.Categorical(names, categories=pd.Index(names, dtype=object).unique()),
+            "p_revoked": hit.mean(axis=0) if len(revoked_year) else np.zeros(len(pilots)),
+            "p_non_pilot_last_year": (hit & (years <= model.years[-1])).mean(axis=0),
+            "mean_revoked_from": mean_year,
+        }
+    )

@@ -1,0 +1,41 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="fiscal-sim",
+    version="0.1.0",
+    description="County–town fiscal revenue-sharing and transfer simulation (县乡财政体制模拟)",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["fiscal_sim", "fiscal_sim.*", "api", "api.*"]),
+    include_package_data=True,
+    package_data={"api": ["templates/*", "static/*", "static/**/*"]},
+    install_requires=[
+        "numpy>=2.0,<3",
+        "scipy>=1.13,<2",
+        "pandas>=2.2,<4",
+        "matplotlib>=3.9,<4",
+        "marshmallow>=4.0,<5",
+        "PyYAML>=6.0,<7",
+        "openpyxl>=3.1,<4",
+        "Flask>=3.1,<4",
+        "flask-smorest>=0.46.1,<0.48",
+        "apispec>=6.6,<7",
+        "SQLAlchemy>=2.0,<2.2",
+        "waitress>=3.0,<4",
+        "tqdm>=4.66,<5",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8,<10",
+            "hypothesis>=6.100,<7",
+            "ruff>=0.8,<1",
+            "nbclient>=0.10,<0.12",
+            "nbformat>=5.10,<6",
+            "ipykernel>=6.29,<8",
+            "schemathesis>=4.3,<5",
+            "playwright>=1.50,<2",
+        ],
+    },
+    entry_points={"console_scripts": ["fiscal-sim=fiscal_sim.cli:main"]},
+)

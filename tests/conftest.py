@@ -1,0 +1,98 @@
+"""Shared fixtures: a tiny scenario small enough to compute on paper, and the fixture folders.
+
+The base scenario (``make_scenario()``), no growth, so every simulated year is the same:
+
+===  =====  =====  ====  ===  ====  ========  ===================  ==================
+id   pilot  pop    area  vat  land  students  own = 0.5·vat + land  se = 30 + 0.5·2·stu
+===  =====  =====  ====  ===  ====  ========  ===================  ==================
+T1   true   100    10    100  20    10        50 + 20 = 70         30 + 10 = 40
+T2   false  200    20    40   10    30        20 + 10 = 30         30 + 30 = 60
+T3   false  100    30    10   0     20        5 + 0 = 5            30 + 20 = 50
+===  =====  =====  ====  ===  ====  ========  ===================  ==================
+
+Gaps: T1 0, T2 30, T3 45; required transfers 75. County: shared revenue 50 + 20 + 5 = 75,
+total revenue 1000 + 75 + 0 + 100 = 1175, town-function expenditure 0.5·2·(10 + 30 + 20) = 60.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+BASE_TOWNS = [
+    {"id": "T1", "name": "甲镇", "pilot": True, "population": 100, "area_km2": 10, "gdp": 1000, "vat": 100, "land": 20, "students": 10},
+    {"id": "T2", "name": "乙镇", "pilot": False, "population": 200, "area_km2": 20, "gdp": 500, "vat": 40, "land": 10, "students": 30},
+    {"id": "T3", "name": "丙乡", "pilot": False, "population": 100, "area_km2": 30, "gdp": 200, "vat": 10, "land": 0, "students": 20},
+]  # fmt: skip
+
+BASE_DOCUMENT = {
+    "schema_version": 1,
+    "name": "小县 tiny county",
+    "unit": "万元",
+    "years": [2021, 2022],
+    "towns": BASE_TOWNS,
+    "revenue_items": [
+        {"id": "vat", "name": "增值税", "split": {"rule": "proportional", "town_share": 0.5}},
+        {"id": "land", "name": "城镇土地使用税", "split": {"rule": "town"}},
+    ],
+    "expenditure_functions": [
+        {"id": "admin", "name": "一般公共服务", "driver": "one", "unit_cost": 30, "town_share": 1.0},
+        {"id": "edu", "name": "教育", "driver": "students", "unit_cost": 2, "town_share": 0.5},
+    ],
+    "county": {"own_revenue": 1000, "own_expenditure": 800, "upper_transfers": 100},
+}
+
+
+def build_scenario(towns: dict | None = None, **changes) -> dict:
+    """A fresh copy of the base document.
+
+    ``changes`` replace top-level keys (``general_transfer={...}``); ``towns`` maps a town id to the
+    columns to change (``{"T2": {"pilot": True}}``); a column given for one town must be given for all
+    only when the test needs it (missing cells become gaps).
+    """
+    document = copy.deepcopy(BASE_DOCUMENT)
+    for town_id, columns in (towns or {}).items():
+        (record,) = [r for r in document["towns"] if r["id"] == town_id]
+        record.update(columns)
+    document.update(copy.deepcopy(changes))
+    return document
+
+
+@pytest.fixture(scope="session")
+def make_scenario():
+    """``make_scenario(towns={id: {col: value}}, **top_level_keys) -> dict`` (see :func:`build_scenario`)."""
+    return build_scenario
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def small_dir() -> Path:
+    """tests/fixtures/small: base.yaml + towns.csv, and variant.yaml extending it."""
+    return FIXTURES / "small"
+
+
+@pytest.fixture(scope="session")
+def bad_dir() -> Path:
+    """tests/fixtures/bad: one invalid scenario per class of bad input."""
+    return FIXTURES / "bad"
+
+
+def frame_row(frame, year: int, town: str) -> dict:
+    """The row of a per-year, per-town frame as a dict."""
+    rows = frame[(frame["year"] == year) & (frame["town"] == town)]
+    assert len(rows) == 1, (year, town, len(rows))
+    return rows.iloc[0].to_dict()
+
+
+@pytest.fixture(scope="session")
+def row():
+    """``row(frame, year, town) -> dict``."""
+    return frame_row
