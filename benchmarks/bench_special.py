@@ -28,7 +28,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import fiscal_sim  # noqa: E402
-from fiscal_sim.engine import compile_model  # noqa: E402
 from fiscal_sim.special_transfer import SpecialTransferRun  # noqa: E402
 
 TOWNS = 500
@@ -179,10 +178,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sizes = [200, 2_000] + ([] if args.quick else [20_000])
     print(f"{TOWNS} towns, years {YEARS[0]}-{YEARS[1]}, require_cofinancing and carry_over on\n")
-    print(
-        "| method | projects | largest round | funded | simulate (s) | allocation (s) | target (s) "
-        "| MILP status |"
-    )
+    print("| method | projects | largest round | funded | simulate (s) | allocation (s) | target (s) | MILP status |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     misses = []
     for method in ("priority", "optimal"):

@@ -59,8 +59,7 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
     """JSON-ready records: NaN/NA → None, numpy scalars → Python."""
     clean = frame.astype(object).where(frame.notna(), None)
     return [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-        for row in clean.to_dict("records")
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in clean.to_dict("records")
     ]
 
 
@@ -116,8 +115,7 @@ def cmd_validate(args) -> int:
     print(
         f"OK {args.file}: {s.name} — {len(s.towns)} towns ({int(s.towns['pilot'].sum())} pilots), "
         f"{len(cfg['revenue_items'])} revenue items, {len(cfg['expenditure_functions'])} expenditure functions, "
-        f"{cfg['years'][0]}-{cfg['years'][1]}"
-        + (f", {len(s.projects)} projects" if s.projects is not None else "")
+        f"{cfg['years'][0]}-{cfg['years'][1]}" + (f", {len(s.projects)} projects" if s.projects is not None else "")
     )
     return 0
 

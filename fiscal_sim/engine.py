@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from . import assessment as assess
 from .expenditure import ExpenditureModel, expenditure_model
 from .general_transfer import Allocation, allocate, fiscal_gap
+from .indicators import per_capita
 from .projection import column_path, cumulative_factor, gdp_growth_rates, grown_amount
-from .revenue_division import SplitBands, assign_rules, compile_bands, fiscal_capacity, own_revenue
+from .revenue_division import SplitTable, assign_rules, compile_table, fiscal_capacity, own_revenue
 from .scenario import Scenario
 from .special_transfer import ProjectBook, SpecialOutcome, SpecialTransferRun, project_book
 
@@ -34,8 +36,8 @@ class Model:
     elasticity: np.ndarray  # (K,)
     capacity_rate: np.ndarray  # (K,)
     rules: dict  # {False: RuleAssignment, True: RuleAssignment} by pilot status
-    bands: dict  # {(t, as_pilot): SplitBands}; t = -1 is the base year
-    has_pilot_rules: bool
+    tables: dict  # {(t, as_pilot): SplitTable}; t = -1 is the base year; pilot tables hold pilot_items only
+    pilot_items: np.ndarray  # items whose rule depends on pilot status (class: pilot overrides)
     remittance: np.ndarray  # (N,)
     expenditure: ExpenditureModel
     standard_expenditure: np.ndarray  # (T, N)
@@ -52,8 +54,25 @@ class Model:
     special_caps: np.ndarray | None  # (T, C)
     assessment: dict | None  # {targets, failures_to_revoke} when enabled
 
-    def split_bands(self, t: int, as_pilot: bool) -> SplitBands:
-        return self.bands[(t, as_pilot)]
+    @property
+    def has_pilot_rules(self) -> bool:
+        return self.pilot_items.size > 0
+
+    def split_table(self, t: int, as_pilot: bool) -> SplitTable:
+        return self.tables[(t, as_pilot)]
+
+
+class _TownPositions:
+    """Town id → row, looked up only for the towns that overrides name (no dict of every town)."""
+
+    def __init__(self, ids):
+        self.index = pd.Index(ids)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, town: str) -> int:
+        return int(self.index.get_loc(town))
 
 
 def _column_factor(drivers: dict, column: str, n_years: int) -> np.ndarray:
@@ -67,7 +86,7 @@ def compile_model(scenario: Scenario) -> Model:
     years = scenario.years
     n_years, n_towns = len(years), len(towns)
     ids = towns["id"].tolist()
-    position = {t: i for i, t in enumerate(ids)}
+    position = _TownPositions(towns["id"])
     pilot0 = scenario.classes["pilot"]
     drivers = cfg["growth"]["drivers"]
     items = cfg["revenue_items"]
@@ -77,8 +96,11 @@ def compile_model(scenario: Scenario) -> Model:
         flag: assign_rules(items, cfg["split_overrides"], position, scenario.classes, as_pilot=flag)
         for flag in (False, True)
     }
-    has_pilot_rules = any(o.get("class") == "pilot" for o in cfg["split_overrides"])
-    bands = _compile_all_bands(rules, towns, collected0, drivers, n_years, has_pilot_rules)
+    item_index = {item["id"]: k for k, item in enumerate(items)}
+    pilot_items = np.array(
+        sorted({item_index[o["item"]] for o in cfg["split_overrides"] if o.get("class") == "pilot"}), dtype=np.intp
+    )
+    tables = _compile_all_tables(rules, towns, collected0, drivers, n_years, pilot_items)
 
     remittance = towns[cfg["remittances"]["column"]].to_numpy(np.float64) if cfg["remittances"] else np.zeros(n_towns)
     exp = expenditure_model(cfg["expenditure_functions"], towns, drivers, n_years)
@@ -136,8 +158,8 @@ def compile_model(scenario: Scenario) -> Model:
         elasticity=np.array([i["elasticity"] for i in items]),
         capacity_rate=np.array([i["capacity_rate"] for i in items]),
         rules=rules,
-        bands=bands,
-        has_pilot_rules=has_pilot_rules,
+        tables=tables,
+        pilot_items=pilot_items,
         remittance=remittance,
         expenditure=exp,
         standard_expenditure=exp.standard_expenditure(),
@@ -156,8 +178,8 @@ def compile_model(scenario: Scenario) -> Model:
     )
 
 
-def _compile_all_bands(rules: dict, towns, collected0, drivers, n_years, has_pilot_rules) -> dict:
-    """Split bands for the base year and every simulated year, rebuilt only where a base grows."""
+def _compile_all_tables(rules: dict, towns, collected0, drivers, n_years, pilot_items) -> dict:
+    """Split tables for the base year and every simulated year, rebuilt only where a base grows."""
     growing = {
         s.get("base_column")
         for assignment in rules.values()
@@ -178,23 +200,21 @@ def _compile_all_bands(rules: dict, towns, collected0, drivers, n_years, has_pil
         return base_of
 
     out = {}
-    flags = (False, True) if has_pilot_rules else (False,)
-    for flag in flags:
-        static = compile_bands(rules[flag], base_of_year(-1))
+    for flag in (False, True) if pilot_items.size else (False,):
+        static = compile_table(rules[flag], base_of_year(-1))
         for t in range(-1, n_years):
-            out[(t, flag)] = compile_bands(rules[flag], base_of_year(t)) if growing and t >= 0 else static
-    if not has_pilot_rules:
-        for t in range(-1, n_years):
-            out[(t, True)] = out[(t, False)]
+            table = compile_table(rules[flag], base_of_year(t)) if growing and t >= 0 else static
+            out[(t, flag)] = table.subset(pilot_items) if flag else table
     return out
 
 
 def _town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray) -> np.ndarray:
-    """What the towns keep of each item, by the rules in force for their pilot status."""
-    portion = model.split_bands(t, False).town_portion(collected)
+    """What the towns keep of each item ``[k, d, i]``, by the rules in force for their pilot status."""
+    portion = model.split_table(t, False).town_portion(collected)
     if model.has_pilot_rules and pilot.any():
-        as_pilot = model.split_bands(t, True).town_portion(collected)
-        portion = np.where(pilot[..., None], as_pilot, portion)
+        items = model.pilot_items
+        as_pilot = model.split_table(t, True).town_portion(collected[items])
+        portion[items] = np.where(pilot, as_pilot, portion[items])
     return portion
 
 
@@ -207,12 +227,27 @@ class Trace:
     assessments: list = field(default_factory=list)  # per year AssessmentStep (central run only)
     special: SpecialOutcome | None = None
     revoked_year: np.ndarray | None = None  # (D, N) first year as a non-pilot, 0 if never
+    block: np.ndarray | None = None  # (len(TOWN_ARRAYS), D, T, N) when every town output is kept
 
 
 TOWN_ARRAYS = (
-    "gdp", "pilot", "revenue_collected", "town_retained", "county_retained", "own_revenue", "capacity",
-    "gap", "general_transfer", "special_transfer", "cofinancing", "balance", "resources",
-)  # fmt: skip
+    "gdp",
+    "population",
+    "revenue_collected",
+    "town_retained",
+    "county_retained",
+    "remittance",
+    "own_revenue",
+    "capacity",
+    "standard_expenditure",
+    "gap",
+    "general_transfer",
+    "special_transfer",
+    "cofinancing",
+    "balance",
+    "resources",
+    "resources_per_capita",
+)  # fmt: skip  -- the float columns of the towns frame, in its order
 COUNTY_ARRAYS = (
     "shared_revenue", "total_revenue", "general_transfers_paid", "special_transfers_paid", "balance",
     "required_transfers", "pool",
@@ -225,28 +260,35 @@ def run(
     *,
     detail: bool = True,
     fixed_special: tuple[np.ndarray, np.ndarray] | None = None,
+    town_outputs: tuple[str, ...] = TOWN_ARRAYS,
 ) -> Trace:
     """Run every simulated year for ``growth[d, t, i]`` (d: draws; the central run has one).
 
-    ``detail`` keeps per-item splits and each year's allocation for ``explain``; Monte Carlo runs
+    ``detail`` keeps each year's allocation and assessment for ``explain``; Monte Carlo runs
     without it and with the central run's special transfers (``fixed_special``: grants and
-    co-financing per year and town).
+    co-financing per year and town) and may keep only some ``town_outputs`` to save memory.
+    Town outputs live in one block ``trace.block[c, d, t, i]`` so the towns frame needs no copy.
     """
     n_draws, n_years, n_towns = growth.shape
     rem = model.remittance
-    collected = np.broadcast_to(model.collected0, (n_draws,) + model.collected0.shape)
+    n_items = model.collected0.shape[1]
+    collected = np.empty((n_items, n_draws, n_towns))  # [k, d, i], updated in place each year
+    collected[...] = model.collected0.T[:, None, :]
+    common_elasticity = bool(np.all(model.elasticity == model.elasticity[0]))
+    factor = None if common_elasticity else np.empty_like(collected)
+    elasticity = model.elasticity[:, None, None]
     gdp = np.broadcast_to(model.gdp0, (n_draws, n_towns))
     pilot = np.broadcast_to(model.pilot0, (n_draws, n_towns)).copy()
     streak = np.zeros((n_draws, n_towns), dtype=np.int64)
     revoked_year = np.zeros((n_draws, n_towns), dtype=np.int64)
     previous_transfer = np.zeros((n_draws, n_towns))
     own_prev = own_revenue(_town_portion(model, -1, collected, pilot), rem)
-    out_t = {name: np.empty((n_draws, n_years, n_towns)) for name in TOWN_ARRAYS}
+    kept = [name for name in TOWN_ARRAYS if name in town_outputs]
+    block = np.empty((len(kept), n_draws, n_years, n_towns))
+    out_t = {name: block[c] for c, name in enumerate(kept)}
+    out_t["pilot"] = np.empty((n_draws, n_years, n_towns), dtype=bool)
     out_c = {name: np.empty((n_draws, n_years)) for name in COUNTY_ARRAYS}
-    items = {}
-    if detail:
-        items = {name: np.empty((n_years, n_towns, model.collected0.shape[1])) for name in ("collected", "to_town")}
-    trace = Trace(out_t | {"county": out_c} | {"items": items})
+    trace = Trace(out_t | {"county": out_c}, block=block if kept == list(TOWN_ARRAYS) else None)
     gt = model.scenario.config["general_transfer"]
     special_run = None
     if model.projects is not None and fixed_special is None:
@@ -259,18 +301,38 @@ def run(
             model.special_caps,
         )
     remitted = rem.sum()
+    full_capacity = bool(np.all(model.capacity_rate == 1.0))
+    no_special = np.zeros((n_draws, n_towns))
     for t in range(n_years):
+
+        def slot(name, t=t):
+            """Where this year's value of a town output goes (computed straight into the block)."""
+            return out_t[name][:, t, :] if name in out_t else None
+
         g = growth[:, t, :]
-        gdp_now = gdp * (1.0 + g)
-        collected = collected * (1.0 + model.elasticity * g[..., None])
+        gdp_now = np.multiply(gdp, 1.0 + g, out=slot("gdp"))
+        if common_elasticity:
+            collected *= 1.0 + model.elasticity[0] * g
+        else:
+            np.multiply(elasticity, g, out=factor)
+            factor += 1.0
+            collected *= factor
         to_town = _town_portion(model, t, collected, pilot)
-        own = own_revenue(to_town, rem)
-        capacity = fiscal_capacity(to_town, model.capacity_rate, rem)
+        retained = np.sum(to_town, axis=0, out=slot("town_retained"))
+        own = np.subtract(retained, rem, out=slot("own_revenue"))
+        if full_capacity:
+            capacity = own
+            if "capacity" in out_t:
+                out_t["capacity"][:, t, :] = own
+        else:
+            capacity = fiscal_capacity(to_town, model.capacity_rate, rem)
+            if "capacity" in out_t:
+                out_t["capacity"][:, t, :] = capacity
         se = model.standard_expenditure[t]
-        gap = fiscal_gap(se, capacity)
-        collected_total = collected.sum(axis=-1)
-        retained = to_town.sum(axis=-1)
-        shared = (collected_total - retained).sum(axis=-1)
+        gap = np.maximum(np.subtract(se, capacity, out=slot("gap")), 0.0, out=slot("gap"))
+        collected_total = np.sum(collected, axis=0, out=slot("revenue_collected"))
+        county_retained = np.subtract(collected_total, retained, out=slot("county_retained"))
+        shared = county_retained.sum(axis=-1)
         total_revenue = model.county["own_revenue"][t] + shared + remitted + model.county["upper_transfers"][t]
         county_spending = model.county["own_expenditure"][t] + model.town_function_expenditure[t]
 
@@ -303,29 +365,25 @@ def run(
         elif special_run is not None:
             special, cofinancing = special_run.year(t, pilot[0], balance_before[0])
         else:
-            special = cofinancing = np.zeros(n_towns)
-        special = np.broadcast_to(special, (n_draws, n_towns))
-        cofinancing = np.broadcast_to(cofinancing, (n_draws, n_towns))
-
-        values = {
-            "gdp": gdp_now,
-            "pilot": pilot,
-            "revenue_collected": collected_total,
-            "town_retained": retained,
-            "county_retained": collected_total - retained,
-            "own_revenue": own,
-            "capacity": capacity,
-            "gap": gap,
-            "general_transfer": general,
-            "special_transfer": special,
-            "cofinancing": cofinancing,
-            "balance": balance_before - cofinancing,
-            "resources": own + general + special,
-        }
-        for name, value in values.items():
-            out_t[name][:, t, :] = value
+            special = cofinancing = no_special
+        resources = np.add(own + general, special, out=slot("resources"))
+        for name, value in (
+            ("population", model.population[t]),
+            ("remittance", rem),
+            ("standard_expenditure", se),
+            ("general_transfer", general),
+            ("special_transfer", special),
+            ("cofinancing", cofinancing),
+        ):
+            if name in out_t:
+                out_t[name][:, t, :] = value
+        if "balance" in out_t:
+            np.subtract(balance_before, cofinancing, out=out_t["balance"][:, t, :])
+        if "resources_per_capita" in out_t:
+            out_t["resources_per_capita"][:, t, :] = per_capita(resources, model.population[t])
+        out_t["pilot"][:, t, :] = pilot
         paid_general = general.sum(axis=-1)
-        paid_special = special.sum(axis=-1)
+        paid_special = np.broadcast_to(special, (n_draws, n_towns)).sum(axis=-1)
         county_values = {
             "shared_revenue": shared,
             "total_revenue": total_revenue,
@@ -338,7 +396,6 @@ def run(
         for name, value in county_values.items():
             out_c[name][:, t] = value
         if detail:
-            items["collected"][t], items["to_town"][t] = collected[0], to_town[0]
             trace.allocations.append(allocation)
 
         if model.assessment is not None:
@@ -351,13 +408,25 @@ def run(
             )
             if detail:
                 trace.assessments.append(step)
-            streak = step.streak
             revoked_year = np.where(step.revoke & (revoked_year == 0), model.years[t] + 1, revoked_year)
             pilot = pilot & ~step.revoke
-            streak = np.where(step.revoke, 0, streak)
+            streak = np.where(step.revoke, 0, step.streak)
         gdp, own_prev, previous_transfer = gdp_now, own, general
 
     trace.revoked_year = revoked_year
     if special_run is not None:
         trace.special = special_run.outcome()
     return trace
+
+
+def item_split(model: Model, pilot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Collected and town-kept amounts per item, ``[t, k, i]``, for the central run's pilot status.
+
+    Recomputed on demand (the revenue frame, explanations) so the hot loop stores no per-item data.
+    """
+    factors = np.cumprod(1.0 + model.elasticity[None, :, None] * model.growth[:, None, :], axis=0)
+    collected = model.collected0.T[None] * factors
+    to_town = np.stack(
+        [_town_portion(model, t, collected[t][:, None, :], pilot[t][None])[:, 0] for t in range(len(model.years))]
+    )
+    return collected, to_town

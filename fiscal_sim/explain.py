@@ -119,17 +119,18 @@ class _Context:
 def _items(ctx: _Context) -> list[Explanation]:
     m, t, i = ctx.m, ctx.t, ctx.i
     items = m.scenario.config["revenue_items"]
-    collected = ctx.result.trace.arrays["items"]["collected"][t, i]
-    to_town = ctx.result.trace.arrays["items"]["to_town"][t, i]
+    collected = ctx.result.items[0][t, :, i]
+    to_town = ctx.result.items[1][t, :, i]
     pilot = bool(ctx.result.trace.arrays["pilot"][0, t, i])
     assignment = m.rules[pilot and m.has_pilot_rules]
-    bands = m.split_bands(t, pilot and m.has_pilot_rules)
     out = []
     for k, item in enumerate(items):
         split = assignment.rule(k, i)
         base = None
         if split["rule"] == "base_plus_increment":
-            base = float(bands.lower[i, k, 1])
+            as_pilot = pilot and k in m.pilot_items
+            column = int(np.flatnonzero(m.pilot_items == k)[0]) if as_pilot else k
+            base = m.split_table(t, as_pilot).threshold(column, i)
         overridden = assignment.index[k, i] != 0
         note = "override 特殊体制" if overridden else ""
         out.append(
@@ -153,7 +154,7 @@ def _standard_expenditure(ctx: _Context) -> Explanation:
         driver = (
             1.0
             if fn["driver"] == "one"
-            else float(m.expenditure.base_quantity[i, f] * m.expenditure.driver_factor[t, f])
+            else float(m.expenditure.base_quantity[f, i] * m.expenditure.driver_factor[t, f])
         )
         factor_note = f" × cost factor {fn['cost_factor']}" if fn["cost_factor"] else ""
         if fn["cost_factor"]:

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import numbers
 import secrets
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .engine import TOWN_ARRAYS, Model, compile_model, run
+from .engine import Model, compile_model, run
 from .errors import ScenarioError
 from .result import Result
 from .scenario import Scenario, load_scenario
@@ -79,11 +81,13 @@ class MonteCarloResult:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts of plain Python values (no numpy scalars, categoricals as str)."""
-    out = []
-    for row in frame.to_dict("records"):
-        out.append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()})
-    return out
+    """Rows as dicts of plain Python values (no numpy scalars, categoricals as str, NaN as None)."""
+
+    def plain(value):
+        value = value.item() if isinstance(value, np.generic) else value
+        return None if isinstance(value, float) and np.isnan(value) else value
+
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,7 +99,11 @@ def _settings(scenario: Scenario, draws, seed) -> tuple[int, int, float, float]:
     block = scenario.config.get("uncertainty")
     if block is None and draws is None:
         raise ScenarioError(
-            {"uncertainty": ["the scenario has no uncertainty block: add one (draws, seed, gdp_growth_sd) or give draws"]}
+            {
+                "uncertainty": [
+                    "the scenario has no uncertainty block: add one (draws, seed, gdp_growth_sd) or give draws"
+                ]
+            }
         )
     block = block or {"draws": None, "seed": None, "gdp_growth_sd": 0.0, "common_share": 0.0}
     draws = block["draws"] if draws is None else draws
@@ -110,13 +118,16 @@ def _settings(scenario: Scenario, draws, seed) -> tuple[int, int, float, float]:
 
 
 def bytes_per_draw(model: Model) -> int:
-    """Rough peak memory of one draw in the engine: its stored arrays plus a year's temporaries."""
+    """Rough peak memory of one draw in the engine: growth and noise for all years, the county
+    arrays, and one year's temporaries (a few ``(towns, items)`` arrays and a few dozen per town).
+
+    Town outputs are not kept (``town_outputs=()``), so nothing of size draws × years × towns
+    stays alive beyond the growth paths.
+    """
     n_years, n_towns = model.growth.shape
     n_items = model.collected0.shape[1]
-    n_bands = max(b.lower.shape[-1] for b in model.bands.values())
-    stored = n_years * n_towns * (len(TOWN_ARRAYS) + 3)  # engine outputs, growth, noise
-    per_year = n_towns * n_items * (4 + 3 * n_bands) + 40 * n_towns  # collected, splits, allocation
-    return 8 * (stored + per_year)
+    per_draw = n_years * n_towns * 4 + n_towns * n_items * 10 + 60 * n_towns + 16 * n_years
+    return 8 * per_draw
 
 
 def chunk_draws(model: Model, draws: int, chunk_size: int | None = None, budget: int = MEMORY_BUDGET) -> int:
@@ -192,7 +203,7 @@ def montecarlo(
     for start in range(0, draws, step):
         stop = min(start + step, draws)
         growth = growth_draws(model.growth, sd, common_share, seed, start, stop, draws)
-        trace = run(model, growth, detail=False, fixed_special=fixed)
+        trace = run(model, growth, detail=False, fixed_special=fixed, town_outputs=())
         county = trace.arrays["county"]
         for name, source in SUMMARY_SERIES.items():
             samples[name][start:stop] = county[source]
@@ -255,3 +266,15 @@ def pilot_table(model: Model, revoked_year: np.ndarray) -> pd.DataFrame:
             "mean_revoked_from": mean_year,
         }
     )
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``fiscal_sim.montecarlo`` (this module) binds the package attribute of the same
+    name to the module, hiding the lazily exposed function; calling the module calls the function,
+    so ``fiscal_sim.montecarlo(scenario)`` works either way."""
+
+    def __call__(self, *args, **kwargs) -> MonteCarloResult:
+        return montecarlo(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

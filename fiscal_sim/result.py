@@ -7,7 +7,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .engine import Model, Trace
+from .engine import TOWN_ARRAYS, Model, Trace, item_split
 from .indicators import coefficient_of_variation, gini, per_capita
 
 TOWN_COLUMNS = [
@@ -53,15 +53,6 @@ class Result:
 
     def town_array(self, name: str) -> np.ndarray:
         """A per-year, per-town quantity as an array ``[t, i]``."""
-        m = self.model
-        if name == "standard_expenditure":
-            return m.standard_expenditure
-        if name == "population":
-            return m.population
-        if name == "remittance":
-            return np.broadcast_to(m.remittance, m.population.shape)
-        if name == "resources_per_capita":
-            return per_capita(self.town_array("resources"), m.population)
         return self.trace.arrays[name][0]
 
     @cached_property
@@ -69,26 +60,30 @@ class Result:
         m = self.model
         n_years, n_towns = len(m.years), len(m.town_ids)
         codes = np.tile(np.arange(n_towns), n_years)
-        data = {
-            "year": np.repeat(m.years, n_towns),
-            "town": pd.Categorical.from_codes(codes, categories=pd.Index(m.town_ids, dtype=object)),
-            "name": pd.Categorical.from_codes(
-                codes, categories=pd.Index(m.scenario.towns["name"].tolist(), dtype=object).unique()
-            )
-            if m.scenario.towns["name"].is_unique
-            else np.tile(m.scenario.towns["name"].to_numpy(object), n_years),
-        }
-        for column in TOWN_COLUMNS[3:]:
-            values = self.town_array(column)
-            data[column] = values.astype(bool).ravel() if column == "pilot" else values.ravel()
-        return pd.DataFrame(data, columns=TOWN_COLUMNS)
+        # the engine's output block is already column-major: the frame wraps it without copying
+        block = self.trace.block[:, 0].reshape(len(TOWN_ARRAYS), n_years * n_towns).T
+        frame = pd.DataFrame(block, columns=list(TOWN_ARRAYS), copy=False)
+        names = m.scenario.towns["name"]
+        frame.insert(0, "year", np.repeat(m.years, n_towns))
+        frame.insert(1, "town", pd.Categorical.from_codes(codes, categories=pd.Index(m.town_ids, dtype=object)))
+        if names.is_unique:
+            frame.insert(2, "name", pd.Categorical.from_codes(codes, categories=pd.Index(names.tolist(), dtype=object)))
+        else:
+            frame.insert(2, "name", np.tile(names.to_numpy(object), n_years))
+        frame.insert(3, "pilot", self.trace.arrays["pilot"][0].ravel())
+        return frame
+
+    @cached_property
+    def items(self) -> tuple[np.ndarray, np.ndarray]:
+        """Collected and town-kept amounts per item, arrays ``[t, k, i]``."""
+        return item_split(self.model, self.trace.arrays["pilot"][0])
 
     @cached_property
     def revenue(self) -> pd.DataFrame:
         m = self.model
         items = [i["id"] for i in m.scenario.config["revenue_items"]]
-        collected = self.trace.arrays["items"]["collected"]
-        to_town = self.trace.arrays["items"]["to_town"]
+        collected, to_town = self.items
+        collected, to_town = collected.transpose(0, 2, 1), to_town.transpose(0, 2, 1)  # [t, i, k]
         n_years, n_towns, n_items = collected.shape
         return pd.DataFrame(
             {

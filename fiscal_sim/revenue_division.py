@@ -1,10 +1,11 @@
 """Revenue division (收入划分, SPEC §1.2): who keeps what of each item collected in a town.
 
-Every split rule is a banded (piecewise-linear) function of the amount collected R: band j runs
-from ``lower[j]`` for ``width[j]`` and the town keeps ``shares[j]`` of what falls in it. ``town``,
-``county`` and ``proportional`` are one band; ``base_plus_increment`` is two (up to the base and
-above it); ``tiered`` is one per threshold plus one. One vectorised formula then serves all rules,
-all towns and all items; the county keeps exactly ``R − town``.
+Every split rule is a piecewise-linear function of the amount collected R with bands above
+thresholds τ1 < … < τn: the town keeps ``s0`` of the first band and ``sj`` of band j. Written with
+marginal rates it is ``town = s0·R + Σj (sj − sj−1)·max(R − τj, 0)``: ``town``, ``county`` and
+``proportional`` have no threshold, ``base_plus_increment`` has one (the base), ``tiered`` one per
+threshold. One vectorised formula then serves all rules, towns and items; the county keeps
+exactly ``R − town``.
 """
 
 from __future__ import annotations
@@ -14,73 +15,93 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def bands(split: dict, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(lower, width, shares)`` per town, shape ``(n_towns, n_bands)``, of one split rule.
+def bands(split: dict, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(thresholds, shares)`` of one split rule, shapes ``(n or 1, n_bands − 1)`` and ``(1, n_bands)``.
 
-    ``base`` is each town's base of a ``base_plus_increment`` rule (ignored by other rules).
+    ``base`` is each town's base of a ``base_plus_increment`` rule (the only per-town thresholds;
+    other rules return one row that broadcasts over towns).
 
-    >>> lower, width, shares = bands({"rule": "tiered", "thresholds": [100, 300], "town_shares": [0.2, 0.5, 0.8]}, np.zeros(1))
-    >>> lower, width, shares
-    (array([[  0., 100., 300.]]), array([[100., 200.,  inf]]), array([[0.2, 0.5, 0.8]]))
+    >>> bands({"rule": "tiered", "thresholds": [100, 300], "town_shares": [0.2, 0.5, 0.8]}, np.zeros(1))
+    (array([[100., 300.]]), array([[0.2, 0.5, 0.8]]))
+    >>> bands({"rule": "base_plus_increment", "base_share": 1.0, "increment_share": 0.5}, np.array([40.0]))
+    (array([[40.]]), array([[1. , 0.5]]))
     """
-    n = base.shape[0]
     rule = split["rule"]
     if rule in ("town", "county", "proportional"):
         share = {"town": 1.0, "county": 0.0}.get(rule, split.get("town_share"))
-        return np.zeros((n, 1)), np.full((n, 1), np.inf), np.full((n, 1), float(share))
+        return np.zeros((1, 0)), np.array([[float(share)]])
     if rule == "base_plus_increment":
-        lower = np.stack([np.zeros(n), base], axis=1)
-        width = np.stack([base, np.full(n, np.inf)], axis=1)
-        shares = np.tile([split["base_share"], split["increment_share"]], (n, 1)).astype(np.float64)
-        return lower, width, shares
+        shares = np.array([[split["base_share"], split["increment_share"]]], dtype=np.float64)
+        return np.asarray(base, dtype=np.float64).reshape(-1, 1), shares
     if rule == "tiered":
-        t = np.asarray(split["thresholds"], dtype=np.float64)
-        lower = np.concatenate([[0.0], t])
-        width = np.diff(np.concatenate([lower, [np.inf]]))
-        shares = np.asarray(split["town_shares"], dtype=np.float64)
-        return (np.tile(lower, (n, 1)), np.tile(width, (n, 1)), np.tile(shares, (n, 1)))
+        thresholds = np.asarray(split["thresholds"], dtype=np.float64).reshape(1, -1)
+        return thresholds, np.asarray(split["town_shares"], dtype=np.float64).reshape(1, -1)
     raise ValueError(f"unknown split rule {rule!r}")
 
 
-def banded_share(collected: np.ndarray, lower: np.ndarray, width: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """Town portion ``Σj shares[j]·clamp(R − lower[j], 0, width[j])`` (bands on the last axis).
+def town_portion(collected: np.ndarray, thresholds: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Town portion ``s0·R + Σj (sj − sj−1)·max(R − τj, 0)`` (bands on the last axis).
 
-    The first band is not clamped below, so a negative collection is shared like the first band.
+    Equal to ``Σj sj·clamp(R − τj, 0, τj+1 − τj)`` for R ≥ 0; a negative R is shared like the first band.
 
-    Base plus increment with base 1000, base share 1 and increment share 0.5 on R = 1500:
+    Base plus increment, base 1000, base share 1, increment share 0.5, on R = 1500:
     1·1000 + 0.5·500 = 1250.
 
-    >>> banded_share(np.array([1500.0]), np.array([[0.0, 1000.0]]), np.array([[1000.0, np.inf]]), np.array([[1.0, 0.5]]))
+    >>> town_portion(np.array([1500.0]), np.array([[1000.0]]), np.array([[1.0, 0.5]]))
     array([1250.])
     """
-    excess = collected[..., None] - lower
-    excess[..., 1:] = np.maximum(excess[..., 1:], 0.0)
-    return np.sum(shares * np.minimum(excess, width), axis=-1)
+    out = shares[..., 0] * collected
+    steps = np.diff(shares, axis=-1)
+    for j in range(thresholds.shape[-1]):
+        out = out + steps[..., j] * np.maximum(collected - thresholds[..., j], 0.0)
+    return out
 
 
 @dataclass(frozen=True)
-class SplitBands:
-    """Bands of every (town, item), shape ``(n_towns, n_items, n_bands)``; padding bands are empty."""
+class SplitTable:
+    """The rules of every (item, town) in marginal form, items on the leading axis.
 
-    lower: np.ndarray
-    width: np.ndarray
-    shares: np.ndarray
+    ``first_share[k, i]`` is s0; ``steps[j] = (items, thresholds[·, i], increments[·, i])`` holds the
+    j-th threshold of the items that have one (padding: increment 0), so items without thresholds
+    cost one multiplication. Items lead so each item's towns are one contiguous row.
+    """
+
+    first_share: np.ndarray  # (n_items, n_towns)
+    steps: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
 
     def town_portion(self, collected: np.ndarray) -> np.ndarray:
-        """What the towns keep of ``collected[..., town, item]``."""
-        return banded_share(collected, self.lower, self.width, self.shares)
+        """What the towns keep of ``collected[item, ..., town]``."""
+        extra = (1,) * (collected.ndim - 2)
+        out = collected * self.first_share.reshape(self.first_share.shape[:1] + extra + self.first_share.shape[1:])
+        if self.steps:
+            above = np.empty(collected.shape[1:])
+            for items, thresholds, increments in self.steps:
+                for n, k in enumerate(items):  # a few items with thresholds; each row is contiguous
+                    np.subtract(collected[k], thresholds[n], out=above)
+                    np.maximum(above, 0.0, out=above)
+                    above *= increments[n]
+                    out[k] += above
+        return out
 
+    def subset(self, items: np.ndarray) -> SplitTable:
+        """The table of some items only (renumbered in the order given)."""
+        position = {int(k): n for n, k in enumerate(items)}
+        steps = []
+        for step_items, thresholds, increments in self.steps:
+            keep = np.array([n for n, k in enumerate(step_items) if int(k) in position], dtype=np.intp)
+            if keep.size:
+                renumbered = np.array([position[int(step_items[n])] for n in keep], dtype=np.intp)
+                steps.append((renumbered, thresholds[keep], increments[keep]))
+        return SplitTable(self.first_share[items], tuple(steps))
 
-def stack_bands(per_item: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> SplitBands:
-    """Stack items' bands into one array, padding short rules with empty bands (width 0, share 0)."""
-    n_bands = max(b[0].shape[1] for b in per_item)
-    n_towns = per_item[0][0].shape[0]
-    shape = (n_towns, len(per_item), n_bands)
-    lower, width, shares = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    for k, (lo, wi, sh) in enumerate(per_item):
-        m = lo.shape[1]
-        lower[:, k, :m], width[:, k, :m], shares[:, k, :m] = lo, wi, sh
-    return SplitBands(lower, width, shares)
+    def threshold(self, k: int, i: int, j: int = 0) -> float:
+        """The j-th threshold of town i's rule for item k (for explanations)."""
+        if j < len(self.steps):
+            items, thresholds, _ = self.steps[j]
+            pos = np.flatnonzero(items == k)
+            if pos.size:
+                return float(thresholds[pos[0], i])
+        return float("nan")
 
 
 @dataclass(frozen=True)
@@ -121,33 +142,49 @@ def assign_rules(
     return RuleAssignment(rules, index)
 
 
-def compile_bands(assignment: RuleAssignment, base_of) -> SplitBands:
-    """Bands for all towns and items; ``base_of(k, split)`` gives the per-town base of item k."""
-    per_item = []
+def compile_table(assignment: RuleAssignment, base_of) -> SplitTable:
+    """Marginal-form table for all items and towns; ``base_of(k, split)`` gives item k's base per town."""
+    n_items, n_towns = assignment.index.shape
+    first = np.zeros((n_items, n_towns))
+    per_item = []  # (thresholds (m, N), increments (m, N)) per item
     for k, rules in enumerate(assignment.rules):
-        n_bands = max(bands(r, np.zeros(1))[0].shape[1] for r in rules)
-        n = assignment.index.shape[1]
-        lower, width, shares = np.zeros((n, n_bands)), np.zeros((n, n_bands)), np.zeros((n, n_bands))
+        m = max(bands(r, np.zeros(1))[0].shape[1] for r in rules)
+        thresholds, increments = np.zeros((m, n_towns)), np.zeros((m, n_towns))
         for j, rule in enumerate(rules):
-            idx = np.flatnonzero(assignment.index[k] == j)
-            if idx.size == 0:
-                continue
-            lo, wi, sh = bands(rule, base_of(k, rule)[idx])
-            m = lo.shape[1]
-            lower[idx, :m], width[idx, :m], shares[idx, :m] = lo, wi, sh
-        per_item.append((lower, width, shares))
-    return stack_bands(per_item)
+            if len(rules) == 1:
+                where = slice(None)  # one rule for every town: plain slices, no scatter
+            else:
+                where = np.flatnonzero(assignment.index[k] == j)
+                if where.size == 0:
+                    continue
+            base = base_of(k, rule)[where] if rule["rule"] == "base_plus_increment" else None
+            t, s = bands(rule, base)
+            first[k, where] = s[0, 0]
+            thresholds[: t.shape[1], where] = t.T
+            increments[: t.shape[1], where] = np.diff(s, axis=1).T
+        per_item.append((thresholds, increments))
+    steps = []
+    for j in range(max((t.shape[0] for t, _ in per_item), default=0)):
+        items = np.array([k for k, (t, _) in enumerate(per_item) if t.shape[0] > j], dtype=np.intp)
+        steps.append(
+            (
+                items,
+                np.stack([per_item[k][0][j] for k in items]),
+                np.stack([per_item[k][1][j] for k in items]),
+            )
+        )
+    return SplitTable(first, tuple(steps))
 
 
 def own_revenue(to_town: np.ndarray, remittance: np.ndarray) -> np.ndarray:
-    """What the town actually has: ``Σk town[k] − remittance`` (本级收入减定额上解)."""
-    return to_town.sum(axis=-1) - remittance
+    """What the town actually has: ``Σk town[k] − remittance`` (本级收入减定额上解), items leading."""
+    return to_town.sum(axis=0) - remittance
 
 
 def fiscal_capacity(to_town: np.ndarray, capacity_rate: np.ndarray, remittance: np.ndarray) -> np.ndarray:
-    """标准财政收入: ``Σk capacity_rate[k]·town[k] − remittance``.
+    """标准财政收入: ``Σk capacity_rate[k]·town[k] − remittance``, items on the leading axis.
 
-    >>> fiscal_capacity(np.array([[100.0, 40.0]]), np.array([0.75, 1.0]), np.array([10.0]))
+    >>> fiscal_capacity(np.array([[100.0], [40.0]]), np.array([0.75, 1.0]), np.array([10.0]))
     array([105.])
     """
-    return to_town @ capacity_rate - remittance
+    return np.tensordot(capacity_rate, to_town, axes=1) - remittance

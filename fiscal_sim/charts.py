@@ -1,0 +1,306 @@
+"""Charts of results (SPEC §4 图表), with Chinese titles, axes, legends and town names.
+
+Each chart is drawn from :func:`chart_data`, the numbers behind it, so the picture and the table
+never disagree. Figures are built with ``matplotlib.figure.Figure`` directly (no pyplot state, no
+display) inside ``rc_context(cjk_rc())``; :func:`figure_bytes` renders them under the same settings.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+from .errors import ScenarioError
+from .fonts import cjk_rc
+from .indicators import lorenz_curve, per_capita
+
+CHARTS = ("transfers_by_town", "town_budgets", "county_balance", "lorenz")
+FORMATS = ("png", "svg")
+MONTECARLO_COLUMNS = ("year", "county_balance_p5", "county_balance_p50", "county_balance_p95")
+BUDGET_PARTS = {"own_revenue": "自有收入", "general_transfer": "一般性转移支付", "special_transfer": "专项转移支付"}
+DEFAULT_DPI = 100
+THOUSANDS = "{x:,.0f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+
+def _check_name(name: str) -> None:
+    if name not in CHARTS:
+        raise ScenarioError({"chart": [f"unknown chart {name!r}; charts are {', '.join(CHARTS)}"]})
+
+
+def _check_results(results: dict) -> None:
+    if not isinstance(results, dict) or not results:
+        raise ScenarioError({"scenarios": ["give at least one scenario result to chart"]})
+
+
+def chart_year(results: dict, year: int | None) -> int:
+    """The year to chart: the given one if every scenario simulates it, else the last common year."""
+    firsts = [int(r.years[0]) for r in results.values()]
+    lasts = [int(r.years[-1]) for r in results.values()]
+    first, last = max(firsts), min(lasts)
+    if first > last:
+        raise ScenarioError({"year": ["the scenarios have no simulated year in common"]})
+    if year is None:
+        return last
+    if isinstance(year, bool) or not isinstance(year, (int, np.integer)) or not first <= year <= last:
+        raise ScenarioError({"year": [f"{year!r} is not a simulated year of every scenario ({first}-{last})"]})
+    return int(year)
+
+
+def _check_montecarlo(results: dict, montecarlo: dict | None) -> dict:
+    if montecarlo is None:
+        return {}
+    if not isinstance(montecarlo, dict):
+        raise ScenarioError({"montecarlo": ["must map scenario labels to Monte Carlo summary frames"]})
+    for label, frame in montecarlo.items():
+        if label not in results:
+            raise ScenarioError({"montecarlo": [f"unknown scenario label {label!r}"]})
+        missing = [c for c in MONTECARLO_COLUMNS if not isinstance(frame, pd.DataFrame) or c not in frame]
+        if missing:
+            raise ScenarioError(
+                {f"montecarlo.{label}": [f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)}"]}
+            )
+    return montecarlo
+
+
+# ---------------------------------------------------------------------------------------------
+# the numbers behind each chart
+
+
+def _towns_in_year(results: dict, year: int, columns: list[str]) -> pd.DataFrame:
+    """``label, year, town, name`` and ``columns`` of each scenario's towns in one year."""
+    frames = []
+    for label, result in results.items():
+        towns = result.towns
+        rows = towns.loc[towns["year"] == year, ["year", "town", "name", *columns]]
+        frames.append(rows.astype({"town": object, "name": object}).assign(label=label))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["label", "year", "town", "name", *columns]]
+
+
+def _transfers_data(results, year, montecarlo):
+    return _towns_in_year(results, year, ["general_transfer"])
+
+
+def _budgets_data(results, year, montecarlo):
+    return _towns_in_year(results, year, [*BUDGET_PARTS, "standard_expenditure"])
+
+
+def _balance_data(results, year, montecarlo):
+    frames = []
+    for label, result in results.items():
+        frame = result.indicators[["year", "county_balance"]].assign(label=label)
+        if label in montecarlo:
+            band = montecarlo[label][list(MONTECARLO_COLUMNS)]
+            frame = frame.merge(band, on="year", how="left")
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out[["label", *[c for c in out.columns if c != "label"]]]
+
+
+def _lorenz_data(results, year, montecarlo):
+    """Population-weighted Lorenz points of per-capita own revenue (before) and resources (after)."""
+    frames = []
+    for label, result in results.items():
+        towns = result.towns
+        rows = towns[towns["year"] == year]
+        population = rows["population"].to_numpy(np.float64)
+        weights = np.where(population > 0, population, 0.0)
+        for curve, column in (("before", "own_revenue"), ("after", "resources")):
+            values = np.nan_to_num(per_capita(rows[column].to_numpy(np.float64), population))
+            p, share = lorenz_curve(values, weights)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "label": label,
+                        "year": year,
+                        "curve": curve,
+                        "point": np.arange(len(p)),
+                        "population_share": p,
+                        "resource_share": share,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+_DATA = {
+    "transfers_by_town": _transfers_data,
+    "town_budgets": _budgets_data,
+    "county_balance": _balance_data,
+    "lorenz": _lorenz_data,
+}
+
+
+def chart_data(
+    name: str, results: dict, *, year: int | None = None, montecarlo: dict[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """The numbers behind a chart, in long form with a ``label`` column per scenario.
+
+    ``year`` (default: the last year every scenario simulates) applies to the per-town charts;
+    ``montecarlo`` maps a label to its Monte Carlo summary (``year, county_balance_p5/_p50/_p95``).
+    """
+    _check_name(name)
+    _check_results(results)
+    year = chart_year(results, year)
+    return _DATA[name](results, year, _check_montecarlo(results, montecarlo))
+
+
+# ---------------------------------------------------------------------------------------------
+# drawing
+
+
+def _town_axis(data: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Town ids in order of first appearance and their names (the id when a town has no name)."""
+    first = data.drop_duplicates("town")
+    names = [n if isinstance(n, str) and n else t for t, n in zip(first["town"], first["name"])]
+    return first["town"].tolist(), names
+
+
+def _width(n_towns: int, per_town: float = 0.55) -> float:
+    return float(min(max(6.0, 2.0 + per_town * n_towns), 30.0))
+
+
+def _draw_transfers(data, unit, year, dpi):
+    towns, names = _town_axis(data)
+    labels = list(dict.fromkeys(data["label"]))
+    table = data.pivot(index="town", columns="label", values="general_transfer").reindex(index=towns, columns=labels)
+    fig = Figure(figsize=(_width(len(towns), 0.35 + 0.2 * len(labels)), 4.5), dpi=dpi, layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(towns))
+    width = 0.8 / len(labels)
+    for j, label in enumerate(labels):
+        ax.bar(x + (j - (len(labels) - 1) / 2) * width, table[label].to_numpy(), width, label=str(label))
+    ax.set_xticks(x, names, rotation=45, ha="right")
+    ax.set_title(f"各乡镇一般性转移支付（{year}年）")
+    ax.set_xlabel("乡镇")
+    ax.set_ylabel(f"一般性转移支付（{unit}）")
+    ax.yaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
+    ax.legend(title="方案")
+    return fig
+
+
+def _draw_budgets(data, unit, year, dpi):
+    labels = list(dict.fromkeys(data["label"]))
+    n_towns = data.groupby("label", sort=False)["town"].size().max()
+    fig = Figure(figsize=(_width(n_towns), 3.6 * len(labels)), dpi=dpi, layout="constrained")
+    axes = fig.subplots(len(labels), 1, squeeze=False)[:, 0]
+    for ax, label in zip(axes, labels):
+        rows = data[data["label"] == label]
+        towns, names = _town_axis(rows)
+        x = np.arange(len(towns))
+        bottom = np.zeros(len(towns))
+        for column, text in BUDGET_PARTS.items():
+            values = rows[column].to_numpy(np.float64)
+            bars = ax.bar(x, values, 0.6, bottom=bottom, label=text)
+            if bottom.any():  # a stacked part's base must not pin the axis limits
+                for patch in bars:
+                    patch.sticky_edges.y.clear()
+            bottom = bottom + values
+        ax.plot(
+            x,
+            rows["standard_expenditure"].to_numpy(np.float64),
+            linestyle="none",
+            marker="_",
+            markersize=18,
+            markeredgewidth=2.5,
+            color="black",
+            label="标准财政支出",
+        )
+        ax.set_xticks(x, names, rotation=45, ha="right")
+        ax.set_title(f"{label}：各乡镇财力构成与标准财政支出（{year}年）")
+        ax.set_ylabel(f"金额（{unit}）")
+        ax.yaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
+    handles, texts = axes[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside lower center", ncols=len(texts))
+    return fig
+
+
+def _draw_balance(data, unit, year, dpi):
+    fig = Figure(figsize=(7.0, 4.5), dpi=dpi, layout="constrained")
+    ax = fig.subplots()
+    for label, rows in data.groupby("label", sort=False):
+        (line,) = ax.plot(rows["year"], rows["county_balance"], marker="o", label=str(label))
+        if "county_balance_p5" in rows and rows["county_balance_p5"].notna().any():
+            ax.fill_between(
+                rows["year"].to_numpy(),
+                rows["county_balance_p5"].to_numpy(np.float64),
+                rows["county_balance_p95"].to_numpy(np.float64),
+                color=line.get_color(),
+                alpha=0.2,
+                label=f"{label}：蒙特卡洛5%–95%区间",
+            )
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title("县本级财政收支结余")
+    ax.set_xlabel("年度")
+    ax.set_ylabel(f"结余（{unit}）")
+    ax.yaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
+    ax.legend(title="方案")
+    return fig
+
+
+def _draw_lorenz(data, unit, year, dpi):
+    fig = Figure(figsize=(6.0, 6.0), dpi=dpi, layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="绝对平均线")
+    for label, rows in data.groupby("label", sort=False):
+        before = rows[rows["curve"] == "before"]
+        after = rows[rows["curve"] == "after"]
+        (line,) = ax.plot(after["population_share"], after["resource_share"], label=f"{label}：转移支付后（总财力）")
+        ax.plot(
+            before["population_share"],
+            before["resource_share"],
+            linestyle="--",
+            color=line.get_color(),
+            label=f"{label}：转移支付前（自有收入）",
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(f"人均财力洛伦兹曲线（{year}年，按人口加权）")
+    ax.set_xlabel("人口累计占比")
+    ax.set_ylabel("财力累计占比")
+    ax.legend(fontsize="small")
+    return fig
+
+
+_DRAW = {
+    "transfers_by_town": _draw_transfers,
+    "town_budgets": _draw_budgets,
+    "county_balance": _draw_balance,
+    "lorenz": _draw_lorenz,
+}
+
+
+def make_chart(
+    name: str,
+    results: dict,
+    *,
+    year: int | None = None,
+    montecarlo: dict[str, pd.DataFrame] | None = None,
+    dpi: float = DEFAULT_DPI,
+) -> Figure:
+    """One of :data:`CHARTS` for ``{label: Result}`` as a matplotlib Figure (not shown anywhere)."""
+    data = chart_data(name, results, year=year, montecarlo=montecarlo)
+    unit = next(iter(results.values())).unit
+    with rc_context(cjk_rc()):
+        return _DRAW[name](data, unit, chart_year(results, year), dpi)
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: float | None = None) -> bytes:
+    """The figure rendered as PNG or SVG bytes, with the CJK font settings in force."""
+    if fmt not in FORMATS:
+        raise ScenarioError({"format": [f"unknown image format {fmt!r}; formats are {', '.join(FORMATS)}"]})
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else None
+    with rc_context({**cjk_rc(), "svg.hashsalt": "fiscal-sim"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi or fig.dpi, metadata=metadata)
+    return buffer.getvalue()

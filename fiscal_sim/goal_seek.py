@@ -1,0 +1,461 @@
+"""Goal seeking (目标求解, SPEC §1.10): which parameter value makes a result hit a target, and which
+parameter values make a result best under constraints.
+
+A parameter is a scenario path in the override syntax (``revenue_items.vat.split.town_share``); a
+metric is an indicators column (``required_transfers``, ``coverage``, ``county_balance``,
+``gini_after`` …), ``county.<column>`` (``county.balance``) or ``towns.<id>.<column>``
+(``towns.T03.balance``), read in one year (default: the last simulated year). Every evaluation is a
+full :func:`fiscal_sim.simulate` of the scenario with the override applied.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from marshmallow import Schema
+from scipy import optimize as so
+
+from . import schema as schema_module
+from .engine import compile_model, run
+from .errors import ScenarioError, SolveError
+from .result import COUNTY_COLUMNS, INDICATOR_COLUMNS, TOWN_COLUMNS, Result
+from .scenario import Scenario, load_scenario
+
+SCAN_POINTS = 9  # interior values tried when the bounds do not bracket the target
+NOT_NUMERIC = {"year", "town", "name"}
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A result number per simulated year: an indicator, a county column or a town's column."""
+
+    label: str
+    table: str  # "indicators" | "county" | "towns"
+    column: str
+    town: int | None = None  # position of the town for "towns"
+
+    def series(self, result: Result) -> np.ndarray:
+        """The metric in every simulated year, shape (T,)."""
+        if self.table == "indicators":
+            return result.indicators[self.column].to_numpy(np.float64)
+        if self.table == "county":
+            return result.county[self.column].to_numpy(np.float64)
+        return np.asarray(result.town_array(self.column)[:, self.town], dtype=np.float64)
+
+
+def metric_names() -> list[str]:
+    """The metric names accepted (towns metrics as the pattern ``towns.<id>.<column>``)."""
+    indicators = [c for c in INDICATOR_COLUMNS if c not in NOT_NUMERIC]
+    county = [f"county.{c}" for c in COUNTY_COLUMNS if c not in NOT_NUMERIC]
+    return indicators + county + ["towns.<id>.<column>"]
+
+
+def parse_metric(scenario: Scenario, name, field: str) -> Metric:
+    """The :class:`Metric` called ``name``, or a ScenarioError on ``field`` listing the valid names."""
+    if not isinstance(name, str):
+        raise ScenarioError({field: [f"must be a metric name, got {name!r}"]})
+    if name in INDICATOR_COLUMNS and name not in NOT_NUMERIC:
+        return Metric(name, "indicators", name)
+    table, _, rest = name.partition(".")
+    if table == "county" and rest in COUNTY_COLUMNS and rest not in NOT_NUMERIC:
+        return Metric(name, "county", rest)
+    if table == "towns" and rest:
+        town, _, column = rest.rpartition(".")
+        ids = scenario.towns["id"].astype(str).tolist()
+        if town not in ids:
+            raise ScenarioError({field: [f"{name}: unknown town {town!r}"]})
+        numeric = [c for c in TOWN_COLUMNS if c not in NOT_NUMERIC]
+        if column not in numeric:
+            raise ScenarioError(
+                {field: [f"{name}: unknown town column {column!r}; choose one of {', '.join(numeric)}"]}
+            )
+        return Metric(name, "towns", column, ids.index(town))
+    raise ScenarioError({field: [f"unknown metric {name!r}; choose one of {', '.join(metric_names())}"]})
+
+
+def year_index(scenario: Scenario, year, field: str = "year") -> int:
+    """Position of ``year`` among the simulated years (None: the last)."""
+    years = scenario.years
+    if year is None:
+        return len(years) - 1
+    if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not years[0] <= year <= years[-1]:
+        raise ScenarioError({field: [f"must be a simulated year from {years[0]} to {years[-1]}, got {year!r}"]})
+    return int(year - years[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters
+
+
+@cache
+def share_fields() -> frozenset[str]:
+    """Schema keys validated as shares in [0, 1] (their bounds default to (0, 1))."""
+    names = set()
+    for obj in vars(schema_module).values():
+        if isinstance(obj, type) and issubclass(obj, Schema):
+            for name, f in obj._declared_fields.items():
+                inner = getattr(f, "inner", None)
+                validators = list(f.validators) + list(getattr(inner, "validators", None) or [])
+                if schema_module.SHARE in validators:
+                    names.add(name)
+    return frozenset(names)
+
+
+def parameter_bounds(path: str, bounds, field: str = "bounds") -> tuple[float, float]:
+    """``(lo, hi)`` as floats; (0, 1) by default for a share, otherwise bounds must be given."""
+    if bounds is None:
+        if path.rsplit(".", 1)[-1] in share_fields():
+            return 0.0, 1.0
+        raise ScenarioError({field: [f"give bounds (lo, hi) for {path}; only shares default to (0, 1)"]})
+    try:
+        lo, hi = bounds
+    except (TypeError, ValueError):
+        raise ScenarioError({field: [f"must be two numbers (lo, hi), got {bounds!r}"]}) from None
+    for v in (lo, hi):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ScenarioError({field: [f"must be two finite numbers (lo, hi), got {bounds!r}"]})
+    if not lo < hi:
+        raise ScenarioError({field: [f"lower bound {lo} must be below upper bound {hi}"]})
+    return float(lo), float(hi)
+
+
+class Evaluator:
+    """Runs the scenario with parameter values set by path; remembers each run (SLSQP asks twice)."""
+
+    def __init__(self, scenario: Scenario, paths: list[str], field: str = "parameter"):
+        self.scenario = scenario
+        self.paths = paths
+        self.field = field
+        self.cache: dict[tuple, Result] = {}
+
+    def result(self, values) -> Result:
+        key = tuple(float(v) for v in values)
+        if key not in self.cache:
+            overrides = dict(zip(self.paths, key))
+            try:
+                scenario = self.scenario.with_overrides(overrides)
+            except ScenarioError as exc:
+                shown = ", ".join(f"{p} = {v:g}" for p, v in overrides.items())
+                raise ScenarioError({self.field: [f"setting {shown} fails: {exc.one_line()}"]}) from None
+            model = compile_model(scenario)
+            self.cache[key] = Result(model, run(model, model.growth[None]))
+        return self.cache[key]
+
+    def value(self, metric: Metric, values, year: int | None) -> float:
+        """The metric in year index ``year``, or summed over all years when ``year`` is None."""
+        series = metric.series(self.result(values))
+        return float(series.sum() if year is None else series[year])
+
+
+def _number(value, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ScenarioError({field: [f"must be a finite number, got {value!r}"]})
+    return float(value)
+
+
+def _load(scenario) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.6g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# solve
+
+
+def solve(
+    scenario,
+    parameter: str,
+    target: str,
+    value: float,
+    year: int | None = None,
+    bounds: tuple[float, float] | None = None,
+) -> dict:
+    """The value of ``parameter`` in ``bounds`` at which ``target`` (in ``year``) equals ``value``.
+
+    Uses ``scipy.optimize.brentq`` on ``metric(x) − value``. When the bounds do not bracket the
+    target, :data:`SCAN_POINTS` interior values are tried for a sign change first (a metric need not
+    be monotone). Brent's method is run to floating-point resolution of the parameter, so a
+    continuous metric hits ``value`` to rounding; a metric that jumps (project funding, pilot
+    revocation) is reported at the jump, and one that is flat at the target is said to be so.
+
+    Returns ``{value, metric, result, iterations, evaluations, residual, exact, message, …}``;
+    raises :class:`SolveError` (which bound comes closest, and the metric there) when no value in
+    the bounds reaches the target, and :class:`ScenarioError` for a bad parameter, metric or year.
+    """
+    scenario = _load(scenario)
+    if not isinstance(parameter, str) or not parameter:
+        raise ScenarioError(
+            {"parameter": [f"must be a scenario path such as revenue_items.vat.split.town_share, got {parameter!r}"]}
+        )
+    metric = parse_metric(scenario, target, "target")
+    goal = _number(value, "value")
+    t = year_index(scenario, year)
+    the_year = int(scenario.years[t])
+    lo, hi = parameter_bounds(parameter, bounds)
+    ev = Evaluator(scenario, [parameter])
+
+    def f(x: float) -> float:
+        m = ev.value(metric, [x], t)
+        if math.isnan(m):
+            raise SolveError(f"{target} is undefined in {the_year} at {parameter} = {x:g}")
+        return m - goal
+
+    grid = [lo, hi]
+    values = [f(lo), f(hi)]
+    bracket = _bracket(grid, values)
+    if bracket is None:
+        grid = list(np.linspace(lo, hi, SCAN_POINTS + 2))
+        values = [values[0]] + [f(x) for x in grid[1:-1]] + [values[1]]
+        bracket = _bracket(grid, values)
+    if bracket is None:
+        raise _unreachable(parameter, target, goal, the_year, lo, hi, grid, values)
+
+    a, b = bracket
+    iterations = 0
+    if f(a) == 0.0:
+        root = a
+    elif f(b) == 0.0:
+        root = b
+    else:
+        scale = max(abs(a), abs(b), 1.0)
+        root, info = so.brentq(
+            f, a, b, xtol=4 * np.finfo(float).eps * scale, rtol=4 * np.finfo(float).eps, maxiter=400, full_output=True
+        )
+        iterations = info.iterations
+    root = float(root)
+    residual = f(root)
+    result = ev.result([root])
+    message, exact = _describe(f, root, residual, goal, a, b, lo, hi)
+    return {
+        "parameter": parameter,
+        "target": target,
+        "year": the_year,
+        "goal": goal,
+        "value": root,
+        "metric": residual + goal,
+        "residual": residual,
+        "exact": exact,
+        "message": message,
+        "iterations": iterations,
+        "evaluations": len(ev.cache),
+        "result": result,
+    }
+
+
+def _bracket(grid: list[float], values: list[float]) -> tuple[float, float] | None:
+    """The first pair of neighbouring values where ``metric − goal`` is zero or changes sign."""
+    for (x0, v0), (x1, v1) in zip(zip(grid, values), zip(grid[1:], values[1:])):
+        if v0 == 0.0:
+            return x0, x0
+        if v0 * v1 <= 0.0:
+            return x0, x1
+    return None
+
+
+def _describe(f, root, residual, goal, a, b, lo, hi) -> tuple[str, bool]:
+    """Say whether the metric hits the goal at ``root``, jumps across it, or is flat there."""
+    tolerance = 1e-9 * max(1.0, abs(goal))
+    h = 1e-6 * (hi - lo)
+    left, right = max(lo, root - h), min(hi, root + h)
+    if abs(residual) > tolerance:
+        below, above = f(left) + goal, f(right) + goal
+        return (
+            f"the metric jumps across the target at {root:.10g} (from {_fmt(below)} to {_fmt(above)}): "
+            f"no value hits {_fmt(goal)} exactly; {root:.10g} is where it crosses",
+            False,
+        )
+    flat = [x for x in (left, right) if x != root and abs(f(x)) <= tolerance]
+    if flat:
+        return (
+            f"the metric is flat at the target around {root:.10g} (piecewise flat): neighbouring values "
+            f"also give {_fmt(goal)}; this is one of them",
+            True,
+        )
+    return "target reached", True
+
+
+def _unreachable(parameter, target, goal, year, lo, hi, grid, values) -> SolveError:
+    """The error for a target no value in the bounds reaches, naming the bound that comes closest."""
+    at_lo, at_hi = values[0] + goal, values[-1] + goal
+    lower_closer = abs(values[0]) <= abs(values[-1])
+    bound, x, m = ("lower", lo, at_lo) if lower_closer else ("upper", hi, at_hi)
+    text = (
+        f"{target} cannot reach {_fmt(goal)} in {year} for {parameter} in [{lo:g}, {hi:g}]: "
+        f"closest is {x:g} at the {bound} bound, giving {_fmt(m)}"
+        f" (at the {'upper' if lower_closer else 'lower'} bound {hi if lower_closer else lo:g}: "
+        f"{_fmt(at_hi if lower_closer else at_lo)})"
+    )
+    best = int(np.argmin(np.abs(values)))
+    if 0 < best < len(values) - 1 and abs(values[best]) < min(abs(values[0]), abs(values[-1])):
+        text += f"; an inside value {grid[best]:g} comes closer, giving {_fmt(values[best] + goal)}"
+    error = SolveError(text)
+    error.bound, error.bound_value, error.bound_metric = bound, x, m
+    error.parameter, error.target, error.goal, error.year = parameter, target, goal, year
+    return error
+
+
+# ---------------------------------------------------------------------------------------------
+# optimize
+
+OPERATORS = (">=", "<=")
+
+
+def optimize(
+    scenario,
+    parameters: dict,
+    objective: str,
+    *,
+    year: int | None = None,
+    minimize: bool = True,
+    constraints=(),
+    sum_over_years: bool = False,
+    x0: dict | None = None,
+    method: str = "SLSQP",
+    tol: float = 1e-10,
+    maxiter: int = 200,
+) -> dict:
+    """Best values of ``parameters`` (``{PATH: (lo, hi)}``) for ``objective`` under ``constraints``.
+
+    The objective is read in ``year`` (default: the last), or summed over all years when
+    ``sum_over_years``. Each constraint is ``(METRIC, ">=" | "<=", value)`` or with a fourth element,
+    the year; without one it must hold in ``year``, or in every year when ``sum_over_years``.
+    ``scipy.optimize.minimize`` (SLSQP or trust-constr, bounds given) works on the parameters scaled
+    to [0, 1] with finite-difference gradients; kinks (a gap reaching 0, a pool running out) can stop
+    it at a corner, so check ``success`` and ``message``.
+
+    Returns ``{values: {PATH: x}, metric, result, success, message, constraints, iterations, evaluations}``.
+    """
+    scenario = _load(scenario)
+    if not isinstance(parameters, dict) or not parameters:
+        raise ScenarioError({"parameters": ["give at least one PATH: (lo, hi)"]})
+    if method not in ("SLSQP", "trust-constr"):
+        raise ScenarioError({"method": [f"must be SLSQP or trust-constr, got {method!r}"]})
+    paths = [str(p) for p in parameters]
+    box = np.array([parameter_bounds(p, b, f"parameters.{p}") for p, b in parameters.items()])
+    lo, width = box[:, 0], box[:, 1] - box[:, 0]
+    goal_metric = parse_metric(scenario, objective, "objective")
+    t = None if sum_over_years else year_index(scenario, year)
+    checks = _constraints(scenario, constraints, year, sum_over_years)
+    ev = Evaluator(scenario, paths, "parameters")
+
+    start = np.full(len(paths), 0.5)
+    if x0 is not None:
+        start = np.array(
+            [(_number(x0.get(p, lo[j] + width[j] / 2), f"x0.{p}") - lo[j]) / width[j] for j, p in enumerate(paths)]
+        )
+        start = np.clip(start, 0.0, 1.0)
+
+    def x_of(u) -> np.ndarray:
+        return lo + np.clip(u, 0.0, 1.0) * width
+
+    sign = 1.0 if minimize else -1.0
+    scale = max(1.0, abs(ev.value(goal_metric, x_of(start), t)))
+
+    def fun(u) -> float:
+        return sign * ev.value(goal_metric, x_of(u), t) / scale
+
+    def constraint_values(u) -> np.ndarray:
+        result = ev.result(x_of(u))
+        return np.concatenate([c.slack(result) for c in checks]) if checks else np.zeros(0)
+
+    bounds = so.Bounds(np.zeros(len(paths)), np.ones(len(paths)))
+    if method == "SLSQP":
+        cons = [{"type": "ineq", "fun": constraint_values}] if checks else []
+        options = {"maxiter": maxiter, "ftol": tol}
+    else:
+        cons = [so.NonlinearConstraint(constraint_values, 0.0, np.inf)] if checks else []
+        options = {"maxiter": maxiter * 5, "gtol": tol, "xtol": tol}
+    with warnings.catch_warnings():
+        # trust-constr's quasi-Newton update warns on the piecewise-linear metrics; nothing to act on
+        warnings.filterwarnings("ignore", message="delta_grad == 0.0", category=UserWarning)
+        found = so.minimize(fun, start, method=method, bounds=bounds, constraints=cons, options=options)
+
+    best = x_of(found.x)
+    result = ev.result(best)
+    report = [c.report(result) for c in checks]
+    feasible = all(r["satisfied"] for r in report)
+    success = bool(found.success) and feasible
+    message = str(found.message)
+    if not feasible:
+        broken = "; ".join(
+            f"{r['metric']} {r['op']} {_fmt(r['value'])} in {r['year']} (is {_fmt(r['achieved'])})"
+            for r in report
+            if not r["satisfied"]
+        )
+        message = f"constraints not met: {broken} ({message})"
+    return {
+        "values": {p: float(v) for p, v in zip(paths, best)},
+        "metric": ev.value(goal_metric, best, t),
+        "objective": objective,
+        "year": "all" if t is None else int(scenario.years[t]),
+        "result": result,
+        "success": success,
+        "message": message,
+        "constraints": report,
+        "iterations": int(getattr(found, "nit", 0)),
+        "evaluations": len(ev.cache),
+    }
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``metric op value`` in the year positions ``years``; ``slack ≥ 0`` when it holds."""
+
+    metric: Metric
+    op: str
+    value: float
+    years: tuple[int, ...]
+    all_years: np.ndarray
+    scale: float
+
+    def slack(self, result: Result) -> np.ndarray:
+        series = self.metric.series(result)[list(self.years)]
+        difference = series - self.value if self.op == ">=" else self.value - series
+        return difference / self.scale
+
+    def report(self, result: Result) -> dict:
+        series = self.metric.series(result)[list(self.years)]
+        worst = int(np.argmin(self.slack(result)))
+        tolerance = 1e-6 * max(1.0, abs(self.value))
+        ok = series >= self.value - tolerance if self.op == ">=" else series <= self.value + tolerance
+        return {
+            "metric": self.metric.label,
+            "op": self.op,
+            "value": self.value,
+            "year": int(self.all_years[self.years[worst]]),
+            "achieved": float(series[worst]),
+            "satisfied": bool(ok.all()),
+        }
+
+
+def _constraints(scenario: Scenario, constraints, year, sum_over_years: bool) -> list[Constraint]:
+    """Parse ``(METRIC, op, value[, year])`` tuples into :class:`Constraint`."""
+    out = []
+    for n, spec in enumerate(constraints or ()):
+        field = f"constraints[{n}]"
+        if not isinstance(spec, (list, tuple)) or len(spec) not in (3, 4):
+            raise ScenarioError({field: [f"must be (METRIC, '>=' or '<=', value[, year]), got {spec!r}"]})
+        metric = parse_metric(scenario, spec[0], field)
+        if spec[1] not in OPERATORS:
+            raise ScenarioError({field: [f"operator must be '>=' or '<=', got {spec[1]!r}"]})
+        value = _number(spec[2], field)
+        if len(spec) == 4:
+            years = (year_index(scenario, spec[3], field),)
+        elif sum_over_years:
+            years = tuple(range(len(scenario.years)))
+        else:
+            years = (year_index(scenario, year),)
+        out.append(Constraint(metric, spec[1], value, years, scenario.years, max(1.0, abs(value))))
+    return out
