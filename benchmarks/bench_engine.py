@@ -123,14 +123,18 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="stop at N = 10,000")
     args = parser.parse_args(argv)
     sizes = [100, 1_000, 10_000] + ([] if args.quick else [100_000])
-    print("| towns | load (s) | load peak (MB) | simulate + towns frame (s) | simulate peak (MB) | per town-year (µs) |")
+    print(
+        "| towns | load (s) | load peak (MB) | simulate + towns frame (s) | simulate peak (MB) | per town-year (µs) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             folder = Path(tmp) / str(n)
             folder.mkdir()
             path = synthetic_county(n, folder)
-            load_time, load_peak, scenario = measure(lambda p=path: fiscal_sim.load_scenario(p), 2 if n >= 100_000 else 3)
+            load_time, load_peak, scenario = measure(
+                lambda p=path: fiscal_sim.load_scenario(p), 2 if n >= 100_000 else 3
+            )
 
             def run(s=scenario):
                 result = fiscal_sim.simulate(s)

@@ -18,7 +18,9 @@ Targets: ``priority`` with 20,000 projects ≤ 0.5 s; ``optimal`` with 2,000 pro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -114,15 +116,47 @@ def synthetic_document(n_projects: int, method: str, n_towns: int = TOWNS, seed:
     }
 
 
+@contextlib.contextmanager
+def native_stdout_to_stderr():
+    """Send C-level stdout to stderr: HiGHS prints stray debug lines there (ERGO-Code/HiGHS#2783)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def best_time(fn, repeat: int):
-    """Best wall time over ``repeat`` runs and the last value."""
-    best, value = np.inf, None
+    """Best wall time and best CPU time over ``repeat`` runs, and the last value.
+
+    CPU time is reported too because a shared machine's load inflates wall time.
+    """
+    best, best_cpu, value = np.inf, np.inf, None
     for _ in range(repeat):
         gc.collect()
-        start = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, value
+        with native_stdout_to_stderr():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            value = fn()
+            best_cpu = min(best_cpu, time.process_time() - start_cpu)
+            best = min(best, time.perf_counter() - start)
+    return best, best_cpu, value
+
+
+def overrun(run: SpecialTransferRun, balance_before: np.ndarray) -> float:
+    """The largest amount by which any round's grants or co-financing exceed a limit (0 when none)."""
+    book, worst = run.book, 0.0
+    for t, rnd in enumerate(run.rounds):
+        chosen = rnd.candidates[rnd.funded]
+        grant, cof = book.grant[chosen], book.cofinancing[chosen]
+        worst = max(worst, grant.sum() - run.budget[t])
+        by_category = np.bincount(book.category[chosen], weights=grant, minlength=len(book.categories))
+        worst = max(worst, float(np.max(by_category - run.caps[t], initial=0.0)))
+        by_town = np.bincount(book.town[chosen], weights=cof, minlength=balance_before.shape[1])
+        worst = max(worst, float(np.max(by_town - np.maximum(balance_before[t], 0.0))))
+    return max(worst, 0.0)
 
 
 def allocation_rounds(model, balance_before: np.ndarray, pilot: np.ndarray) -> SpecialTransferRun:
@@ -143,11 +177,11 @@ def allocation_rounds(model, balance_before: np.ndarray, pilot: np.ndarray) -> S
 def bench_case(n_projects: int, method: str, repeat: int) -> dict:
     """Time one size and method; returns the row of the table."""
     document = synthetic_document(n_projects, method)
-    sim_time, result = best_time(lambda: _simulate_with_projects(document), repeat)
+    sim_time, _, result = best_time(lambda: _simulate_with_projects(document), repeat)
     model = result.model
     balance_before = result.town_array("balance") + result.town_array("cofinancing")
     pilot = result.trace.arrays["pilot"][0].astype(bool)
-    alloc_time, run = best_time(lambda: allocation_rounds(model, balance_before, pilot), repeat)
+    alloc_time, alloc_cpu, run = best_time(lambda: allocation_rounds(model, balance_before, pilot), repeat)
     projects = result.projects
     statuses = [r.status for r in run.rounds]
     stopped = [s for s in statuses if s not in ("priority", "optimal")]
@@ -157,12 +191,13 @@ def bench_case(n_projects: int, method: str, repeat: int) -> dict:
         "projects": n_projects,
         "simulate": sim_time,
         "allocation": alloc_time,
+        "allocation_cpu": alloc_cpu,
         "funded": int(projects["funded"].sum()),
+        "overrun": overrun(run, balance_before),
         "largest_round": max(len(r.candidates) for r in run.rounds),
         "status": "; ".join(sorted(set(stopped))) if stopped else statuses[0],
         "target": target,
         "met": None if target is None else alloc_time <= target,
-        "met_end_to_end": None if target is None else sim_time <= target,
     }
 
 
@@ -178,8 +213,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sizes = [200, 2_000] + ([] if args.quick else [20_000])
     print(f"{TOWNS} towns, years {YEARS[0]}-{YEARS[1]}, require_cofinancing and carry_over on\n")
-    print("| method | projects | largest round | funded | simulate (s) | allocation (s) | target (s) | MILP status |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print(
+        "| method | projects | largest round | funded | simulate (s) | allocation (s) | allocation CPU (s) "
+        "| target (s) | limits overrun | MILP status |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     misses = []
     for method in ("priority", "optimal"):
         for n in sizes:
@@ -189,12 +227,16 @@ def main(argv=None) -> int:
             status = row["status"] if method == "optimal" else "—"
             print(
                 f"| {method} | {n:,} | {row['largest_round']:,} | {row['funded']:,} | {row['simulate']:.3f} "
-                f"| {row['allocation']:.3f} | {target} | {status} |",
+                f"| {row['allocation']:.3f} | {row['allocation_cpu']:.3f} | {target} | {row['overrun']:.2g} | {status} |",
                 flush=True,
             )
             if row["met"] is False:
                 misses.append(f"{method} {n:,}: allocation {row['allocation']:.3f} s > {row['target']:g} s")
-    print("\nTargets apply to the allocation (all five rounds); `simulate` adds validation and the model.")
+    print(
+        "\nTargets apply to the allocation (all five rounds); `simulate` adds validation, the model and the "
+        "projects frame.\n`limits overrun`: the most any round's grants exceed the budget or a cap, or a town's "
+        "co-financing its balance (0 = all limits held)."
+    )
     for miss in misses:
         print(f"target missed: {miss}")
     return 0

@@ -31,18 +31,8 @@ def simulate(scenario, overrides: dict | None = None) -> Result:
     return Result(model, run(model, model.growth[None]))
 
 
-def __getattr__(name):
-    # the edges are imported on first use, so `import fiscal_sim` stays light
-    if name == "compare":
-        from .compare import compare
-
-        return compare
-    if name == "montecarlo":
-        from .montecarlo import montecarlo
-
-        return montecarlo
-    if name in ("solve", "optimize"):
-        from . import goal_seek
-
-        return getattr(goal_seek, name)
-    raise AttributeError(name)
+# the functions named like their modules are bound after those modules are imported, so that
+# `fiscal_sim.compare` and `fiscal_sim.montecarlo` stay the functions whatever imports the modules
+from .compare import compare  # noqa: E402
+from .goal_seek import optimize, solve  # noqa: E402
+from .montecarlo import montecarlo  # noqa: E402

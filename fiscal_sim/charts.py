@@ -8,6 +8,7 @@ display) inside ``rc_context(cjk_rc())``; :func:`figure_bytes` renders them unde
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ FORMATS = ("png", "svg")
 MONTECARLO_COLUMNS = ("year", "county_balance_p5", "county_balance_p50", "county_balance_p95")
 BUDGET_PARTS = {"own_revenue": "自有收入", "general_transfer": "一般性转移支付", "special_transfer": "专项转移支付"}
 DEFAULT_DPI = 100
+# rc_context changes matplotlib's process-wide settings while it lasts: one chart at a time, so two
+# threads of a web server never draw with each other's (or no) font settings.
+_DRAWING = threading.RLock()
 THOUSANDS = "{x:,.0f}"
 
 
@@ -291,7 +295,8 @@ def make_chart(
     """One of :data:`CHARTS` for ``{label: Result}`` as a matplotlib Figure (not shown anywhere)."""
     data = chart_data(name, results, year=year, montecarlo=montecarlo)
     unit = next(iter(results.values())).unit
-    with rc_context(cjk_rc()):
+    rc = cjk_rc()
+    with _DRAWING, rc_context(rc):
         return _DRAW[name](data, unit, chart_year(results, year), dpi)
 
 
@@ -301,6 +306,7 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: float | None = None) -> 
         raise ScenarioError({"format": [f"unknown image format {fmt!r}; formats are {', '.join(FORMATS)}"]})
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else None
-    with rc_context({**cjk_rc(), "svg.hashsalt": "fiscal-sim"}):
+    rc = {**cjk_rc(), "svg.hashsalt": "fiscal-sim"}
+    with _DRAWING, rc_context(rc):
         fig.savefig(buffer, format=fmt, dpi=dpi or fig.dpi, metadata=metadata)
     return buffer.getvalue()

@@ -207,15 +207,12 @@ def winners_losers(towns: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, towns ranked by the change in resources summed over the period (biggest gain first)."""
     if towns.empty:
         return pd.DataFrame(columns=WINNERS_COLUMNS)
-    sums = (
-        towns.groupby(["label", "town"], sort=False, observed=True)
-        .agg(
-            name=("name", "first"),
-            resources_baseline=("resources_baseline", lambda v: v.sum(min_count=len(v))),
-            resources_scenario=("resources_scenario", lambda v: v.sum(min_count=len(v))),
-        )
-        .reset_index()
-    )
+    groups = towns.groupby(["label", "town"], sort=False, observed=True)
+    parts = ["resources_baseline", "resources_scenario"]
+    complete = groups[parts].count().eq(groups.size(), axis=0)  # a year missing on one side: no total
+    sums = groups[parts].sum().where(complete)
+    sums.insert(0, "name", groups["name"].first())
+    sums = sums.reset_index()
     sums["change"] = sums["resources_scenario"] - sums["resources_baseline"]
     base = sums["resources_baseline"]
     with np.errstate(divide="ignore", invalid="ignore"):

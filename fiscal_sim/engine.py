@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import assessment as assess
 from .expenditure import ExpenditureModel, expenditure_model
-from .general_transfer import Allocation, allocate, fiscal_gap
+from .general_transfer import Allocation, allocate
 from .indicators import per_capita
 from .projection import column_path, cumulative_factor, gdp_growth_rates, grown_amount
 from .revenue_division import SplitTable, assign_rules, compile_table, fiscal_capacity, own_revenue

@@ -104,7 +104,7 @@ def cell_value(value):
     if isinstance(value, (list, dict, tuple)):
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return ILLEGAL_CHARACTERS_RE.sub("", value) or None  # Excel has no empty text: an empty cell
     return value
 
 
@@ -369,10 +369,10 @@ TABLE_SHEETS: dict[str, tuple[Field, ...]] = {
     "towns": (
         Field("id", "text", "乡镇代码（唯一）", "town id (unique)"),
         Field("name", "text", "乡镇名称", "town name"),
-        Field("pilot", "raw", "是否试点镇：是/否、TRUE/FALSE 或 1/0", "pilot town: 是/否, TRUE/FALSE or 1/0"),
-        Field("population", "raw", "人口（人）", "population"),
-        Field("area_km2", "raw", "面积（平方公里）", "area (km²)"),
-        Field("gdp", "raw", "地区生产总值（基期）", "GDP (base year)"),
+        Field("pilot", "bool", "是否试点镇：是/否、TRUE/FALSE 或 1/0", "pilot town: 是/否, TRUE/FALSE or 1/0"),
+        Field("population", "number", "人口（人）", "population"),
+        Field("area_km2", "number", "面积（平方公里）", "area (km²)"),
+        Field("gdp", "number", "地区生产总值（基期）", "GDP (base year)"),
     ),
     "revenue_items": (
         Field("id", "text", "收入项目代码（唯一）", "revenue item id (unique)"),
@@ -414,7 +414,7 @@ TABLE_SHEETS: dict[str, tuple[Field, ...]] = {
         Field("cost", "number", "项目总投资", "total cost"),
         Field("grant", "number", "申请补助金额", "grant asked for"),
         Field("score", "number", "评审得分", "score"),
-        Field("key_project", "raw", "是否重点项目：是/否、TRUE/FALSE", "key project: 是/否, TRUE/FALSE"),
+        Field("key_project", "bool", "是否重点项目：是/否、TRUE/FALSE", "key project: 是/否, TRUE/FALSE"),
         Field("cofinancing_rate", "number", "乡镇配套比例（占总投资）", "town's co-financing share of the cost"),
     ),
 }  # fmt: skip
@@ -426,7 +426,7 @@ TEMPLATE_ORDER = (
 FIELDS_SHEET = "说明 fields"
 TEMPLATE_DEFAULTS = {("scenario", "schema_version"): 1, ("scenario", "unit"): "万元"}
 KV_HEADERS = ("key", "value", "说明", "description")
-TEMPLATE_ROWS = 500  # rows given a text format and choice lists in table sheets
+TEMPLATE_ROWS = 1000  # rows given choice lists in table sheets
 SHEET_NOTES = {
     "towns": ("其他列：各收入项目征收额、支出因素、补正系数、定额上解等，列名与其他表引用的一致",
               "more columns: each item's amount, drivers, cost factors, remittances, named as the other sheets name them"),
@@ -437,12 +437,31 @@ SHEET_NOTES = {
 }  # fmt: skip
 
 
+KIND_LABELS = {
+    "text": "文本 text",
+    "number": "数字 number",
+    "int": "整数 whole number",
+    "bool": "是否 true/false",
+    "numbers": "数字列表 numbers, comma-separated",
+    "texts": "文本列表 texts, comma-separated",
+    "pool": "数字或 county_surplus",
+    "growth": "数字、数字列表或列名 number, numbers or column",
+}
+
+
+def _table_kind(sheet: str, column: str, fields: dict) -> str:
+    """How a table cell is read; the towns table is checked row by row later (tables.towns_frame)."""
+    if sheet == "towns":
+        return "text" if column in ("id", "name") else "raw"
+    return fields[column].kind
+
+
 def _fields_rows() -> list[tuple[str, str, str, str, str]]:
     rows = []
     for sheet in TEMPLATE_ORDER:
         fields = KEY_VALUE_SHEETS.get(sheet) or TABLE_SHEETS[sheet]
         for f in fields:
-            rows.append((sheet, f.key, f.kind, f.zh, f.en))
+            rows.append((sheet, f.key, KIND_LABELS[f.kind], f.zh, f.en))
         if sheet in SHEET_NOTES:
             rows.append((sheet, "…", "", *SHEET_NOTES[sheet]))
     return rows
@@ -469,17 +488,16 @@ def build_template() -> Workbook:
             for j, f in enumerate(fields, start=1):
                 ws.cell(row=1, column=j).comment = Comment(f"{f.zh}\n{f.en}", "fiscal-sim", width=300, height=90)
                 letter = get_column_letter(j)
-                if f.kind in ("text", "texts", "numbers"):  # ids like 001 and lists stay text
-                    for (cell,) in ws.iter_rows(min_row=2, max_row=TEMPLATE_ROWS, min_col=j, max_col=j):
-                        cell.number_format = "@"
+                if f.kind in ("text", "texts", "numbers"):  # ids like 001 and lists like 800, 2000 stay text
+                    ws.column_dimensions[letter].number_format = "@"
                 if f.choices:
                     _choices(ws, f.choices, f"{letter}2:{letter}{TEMPLATE_ROWS}")
             _style_header(ws, [max(_display_width(f.key), 12) for f in fields])
     ws = wb.create_sheet(FIELDS_SHEET)
-    ws.append(["sheet", "field", "kind", "说明", "description"])
+    ws.append(["sheet", "field", "类型 kind", "说明", "description"])
     for row in _fields_rows():
         ws.append(list(row))
-    _style_header(ws, [22, 26, 10, 70, 70])
+    _style_header(ws, [22, 26, 30, 70, 70])
     return wb
 
 
@@ -683,20 +701,19 @@ class _WorkbookReader:
                     f"{sheet} row {header_row} column {get_column_letter(j)}",
                     f"unknown column {name!r}; columns are {', '.join(fields)}",
                 )
-            columns.append((j, name))
+            else:
+                columns.append((j, name))
         records = []
         for n, row in rows[1:]:
             record = {}
             for j, name in columns:
                 value = row[j - 1] if j - 1 < len(row) else None
-                kind = fields[name].kind if name in fields else "raw"
+                kind = _table_kind(sheet, name, fields)
                 parsed = self.parse(kind, value, sheet, n, j, name)
                 if parsed is not _EMPTY:
                     record[name] = parsed
                 elif sheet == "towns":
                     record[name] = None  # the towns table keeps every column; a gap is checked later
-            if sheet == "towns" and isinstance(record.get("id"), (int, float)):
-                record["id"] = _text(record["id"])
             records.append(record)
         return records
 

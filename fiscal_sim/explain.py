@@ -380,17 +380,17 @@ def explain_project(result, project_id: str) -> Explanation:
         raise ScenarioError({"project": [f"unknown project {project_id!r}"]})
     p = int(matches[0])
     unit = result.unit
-    last_round, last_pos = None, None
-    for rnd in special.rounds:
+    last_round, last_pos, last_t = None, None, None
+    for t, rnd in enumerate(special.rounds):
         pos = np.flatnonzero(rnd.candidates == p)
         if pos.size:
-            last_round, last_pos = rnd, int(pos[0])
+            last_round, last_pos, last_t = rnd, int(pos[0]), t
             if rnd.funded[last_pos]:
                 break
     grant = float(book.grant[p])
     if last_round is None:
         return Explanation(f"project {project_id}", "not considered", note="its year was never reached")
-    year = int(result.model.years[special.rounds.index(last_round)])
+    year = int(result.model.years[last_t])
     rank = int(last_round.rank[last_pos])
     reason = str(last_round.reason[last_pos])
     if reason == "funded":

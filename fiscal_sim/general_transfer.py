@@ -195,7 +195,12 @@ def allocate(
         share_p = factor_shares(factors, weights, eligible & priority)
         t_p = np.where(fits[..., None], np.where(priority, gap, 0.0), pool[..., None] * share_p)
         rest = np.where(fits, pool - need_p, 0.0)
-        t_o = rest[..., None] * factor_shares(factors, weights, eligible & ~priority)
+        others = eligible & ~priority
+        share_o = factor_shares(factors, weights, others)
+        # when every eligible town is a priority town, what is left goes to them by the same factors
+        nobody_else = ~others.any(axis=-1)
+        share_o = np.where(nobody_else[..., None], factor_shares(factors, weights, eligible & priority), share_o)
+        t_o = rest[..., None] * share_o
         out = Allocation(t_p + t_o, pool, priority, fits, {"rest": rest})
     else:
         gaps_p = np.where(priority, gap, 0.0)

@@ -160,9 +160,9 @@ def growth_draws(central: np.ndarray, sd: float, common_share: float, seed: int,
         size = min(BLOCK, total - first)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(first // BLOCK,)))
         z = rng.standard_normal((size, n_years))
-        e = rng.standard_normal((size, n_years, n_towns))
         shock = out[first - start : first - start + size]
-        np.multiply(e, b, out=shock)
+        rng.standard_normal(out=shock)  # e, written in place
+        shock *= b
         shock += a * z[:, :, None]
         shock *= sd
         shock += central
@@ -195,11 +195,12 @@ def montecarlo(
     central = Result(model, central_trace)
     special = central_trace.special
     fixed = (special.grant_by_town, special.cofinancing_by_town) if special is not None else None
-    n_years, n_towns = model.growth.shape
+    n_years = model.growth.shape[0]
     step = chunk_draws(model, draws, chunk_size)
 
     samples = {name: np.empty((draws, n_years)) for name in SUMMARY_SERIES}
-    revoked = np.zeros((draws, n_towns), dtype=np.int64)
+    pilots = np.flatnonzero(model.pilot0)
+    tally = RevocationTally.empty(len(pilots))
     for start in range(0, draws, step):
         stop = min(start + step, draws)
         growth = growth_draws(model.growth, sd, common_share, seed, start, stop, draws)
@@ -207,7 +208,7 @@ def montecarlo(
         county = trace.arrays["county"]
         for name, source in SUMMARY_SERIES.items():
             samples[name][start:stop] = county[source]
-        revoked[start:stop] = trace.revoked_year
+        tally = tally.add(trace.revoked_year[:, pilots], model.years[-1])
         del trace, growth
         if progress is not None:
             progress(stop, draws)
@@ -222,7 +223,7 @@ def montecarlo(
         common_share=common_share,
         chunk_size=step,
         summary=summary_table(model.years, samples),
-        pilots=pilot_table(model, revoked),
+        pilots=pilot_table(model, pilots, tally, draws),
         samples=samples,
         central=central,
     )
@@ -239,7 +240,30 @@ def summary_table(years: np.ndarray, samples: dict) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def pilot_table(model: Model, revoked_year: np.ndarray) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RevocationTally:
+    """Per pilot town, over the draws run so far: revocations, those in force by the last year, and
+    the sum of first non-pilot years (kept as counts, so memory does not grow with the draws)."""
+
+    revoked: np.ndarray
+    in_force: np.ndarray
+    year_sum: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> RevocationTally:
+        return cls(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+
+    def add(self, revoked_year: np.ndarray, last_year: int) -> RevocationTally:
+        """Add a chunk's ``revoked_year[d, pilot]`` (0 = never)."""
+        hit = revoked_year != 0
+        return RevocationTally(
+            self.revoked + hit.sum(axis=0),
+            self.in_force + (hit & (revoked_year <= last_year)).sum(axis=0),
+            self.year_sum + np.where(hit, revoked_year, 0).sum(axis=0),
+        )
+
+
+def pilot_table(model: Model, pilots: np.ndarray, tally: RevocationTally, draws: int) -> pd.DataFrame:
     """Per base-year pilot town: how likely it is to lose pilot status (试点资格被取消的概率).
 
     ``p_revoked`` counts every draw in which the assessments of the simulated years revoke the
@@ -248,21 +272,16 @@ def pilot_table(model: Model, revoked_year: np.ndarray) -> pd.DataFrame:
     draws in which the town is no longer a pilot in the last simulated year.
     ``mean_revoked_from`` is the mean first non-pilot year over the draws that revoke (NaN if none).
     """
-    pilots = np.flatnonzero(model.pilot0)
-    towns = model.scenario.towns
-    years = revoked_year[:, pilots]
-    hit = years != 0
-    count = hit.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_year = np.where(count > 0, np.where(hit, years, 0).sum(axis=0) / np.maximum(count, 1), np.nan)
     ids = [model.town_ids[i] for i in pilots]
-    names = towns["name"].iloc[pilots].astype(str).tolist()
+    names = model.scenario.towns["name"].iloc[pilots].astype(str).tolist()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_year = np.where(tally.revoked > 0, tally.year_sum / np.maximum(tally.revoked, 1), np.nan)
     return pd.DataFrame(
         {
             "town": pd.Categorical(ids, categories=pd.Index(ids, dtype=object)),
             "name": pd.Categorical(names, categories=pd.Index(names, dtype=object).unique()),
-            "p_revoked": hit.mean(axis=0) if len(revoked_year) else np.zeros(len(pilots)),
-            "p_non_pilot_last_year": (hit & (years <= model.years[-1])).mean(axis=0),
+            "p_revoked": tally.revoked / draws,
+            "p_non_pilot_last_year": tally.in_force / draws,
             "mean_revoked_from": mean_year,
         }
     )

@@ -152,10 +152,17 @@ class Result:
 
     @cached_property
     def projects(self) -> pd.DataFrame:
+        """Per project, the SPEC §3 columns: what was funded, when, and why not."""
+        return self.project_details[PROJECT_COLUMNS]
+
+    @cached_property
+    def project_details(self) -> pd.DataFrame:
+        """``projects`` plus each project's year, cost, score and key flag (for tables and Excel)."""
         table = self.scenario.projects
         special = self.trace.special
+        extra = ["year", "cost", "score", "key_project"]
         if table is None or special is None:
-            return pd.DataFrame({c: [] for c in PROJECT_COLUMNS})
+            return pd.DataFrame({c: [] for c in PROJECT_COLUMNS + extra})
         book = self.model.projects
         year_funded = pd.array(np.where(special.funded, special.year_funded, 0), dtype="Int64")
         year_funded[~special.funded] = pd.NA
@@ -163,19 +170,18 @@ class Result:
             {
                 "id": table["id"].to_numpy(object),
                 "town": table["town"].to_numpy(object),
-                "year": table["year"].to_numpy(np.int64),
                 "category": table["category"].to_numpy(object),
-                "cost": book.cost,
                 "grant": book.grant,
                 "cofinancing": book.cofinancing,
-                "score": book.score,
-                "key_project": book.key,
                 "funded": special.funded,
                 "year_funded": year_funded,
                 "reason": special.reason.astype(str),
+                "year": table["year"].to_numpy(np.int64),
+                "cost": book.cost,
+                "score": book.score,
+                "key_project": book.key,
             }
-        )[["id", "town", "year", "category", "cost", "grant", "cofinancing", "score", "key_project",
-           "funded", "year_funded", "reason"]]  # fmt: skip
+        )
 
     @cached_property
     def revocations(self) -> pd.DataFrame:

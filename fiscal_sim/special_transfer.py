@@ -56,7 +56,7 @@ def project_book(projects: pd.DataFrame, town_ids: list[str]) -> ProjectBook:
     )
 
 
-@dataclass
+@dataclass(eq=False)
 class YearAllocation:
     """Outcome of one year's round for its candidate projects (arrays aligned with ``candidates``)."""
 

@@ -83,7 +83,10 @@ def _numeric(frame, column, errors, *, minimum=0.0, allow_equal=True, strict_abo
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype("float64")
     for pos in np.flatnonzero(~np.isfinite(values.to_numpy())):
-        errors.add(errors.where(pos, frame["id"].iat[pos]), f"{column}: not a number ({raw.iat[pos]!r})")
+        value = raw.iat[pos]
+        missing = value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
+        problem = "missing" if missing else f"not a number ({value!r})"
+        errors.add(errors.where(pos, frame["id"].iat[pos]), f"{column}: {problem}")
     arr = values.to_numpy()
     if strict_above is not None:
         bad = np.flatnonzero(np.isfinite(arr) & (arr <= strict_above))
@@ -186,7 +189,9 @@ def projects_frame(records, *, label, town_ids, years, source) -> pd.DataFrame:
             errors.where(pos, out["id"].iat[pos]),
             f"year: {year.iat[pos]:g} is outside the simulated years {years[0]}-{years[1]}",
         )
-    out["year"] = year.fillna(years[0]).astype("int64")
+    for pos in np.flatnonzero((year.notna() & (year != year.round())).to_numpy()):
+        errors.add(errors.where(pos, out["id"].iat[pos]), f"year: {year.iat[pos]:g} is not a whole year")
+    out["year"] = year.fillna(years[0]).round().astype("int64")
     out["category"] = frame["category"].map(lambda v: "" if v is None else str(v).strip())
     for column in ("cost", "grant", "score"):
         out[column] = _numeric(frame, column, errors)

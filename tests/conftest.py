@@ -85,6 +85,70 @@ def bad_dir() -> Path:
     return FIXTURES / "bad"
 
 
+# SPEC §3: the result frames' columns, exactly
+SPEC_COLUMNS = {
+    "towns": [
+        "year", "town", "name", "pilot", "gdp", "population", "revenue_collected", "town_retained",
+        "county_retained", "remittance", "own_revenue", "capacity", "standard_expenditure", "gap",
+        "general_transfer", "special_transfer", "cofinancing", "balance", "resources", "resources_per_capita",
+    ],
+    "revenue": ["year", "town", "item", "collected", "to_town", "to_county"],
+    "county": [
+        "year", "own_revenue", "shared_revenue", "remittances", "upper_transfers", "total_revenue",
+        "own_expenditure", "town_function_expenditure", "general_transfers_paid", "special_transfers_paid",
+        "balance",
+    ],
+    "indicators": [
+        "year", "required_transfers", "general_transfers", "coverage", "special_transfers", "county_balance",
+        "gini_before", "gini_after", "cv_before", "cv_after", "pilots_active",
+    ],
+    "projects": ["id", "town", "category", "grant", "cofinancing", "funded", "year_funded", "reason"],
+}  # fmt: skip
+
+# tests/fixtures/bad: one file per class of bad input → (where, what) its message must name
+BAD_FILES = {
+    "unknown_key.yaml": ("general_transfer.rationning", "Unknown field"),
+    "missing_column.yaml": ("towns", "missing column students"),
+    "duplicate_id.yaml": ("towns", "duplicate id T02 (rows 3, 4)"),
+    "negative_amount.yaml": ("towns row 4 (id T03)", "vat: -5 is negative"),
+    "share_outside.yaml": ("revenue_items[vat].split.town_share", "between 0 and 1"),
+    "unsorted_thresholds.yaml": ("revenue_items[vat].split.thresholds", "strictly increasing"),
+    "town_shares_length.yaml": ("revenue_items[vat].split.town_shares", "3 for 2 thresholds, got 2"),
+    "unknown_override_town.yaml": ("split_overrides[0].town", "unknown town 'T9'"),
+    "unknown_override_item.yaml": ("split_overrides[0].item", "unknown revenue item 'gst'"),
+    "bad_pilot.yaml": ("towns row 3 (id T02)", "'maybe' is not true/false"),
+    "pool_and_coefficient.yaml": ("general_transfer.coefficient", "either a pool or a fixed coefficient"),
+    "factor_weights.yaml": ("general_transfer.factors", "sum to 1, they sum to 0.8"),
+    "per_year_length.yaml": ("growth.gdp", "needs 2 values, got 3"),
+    "extends_missing.yaml": ("extends", "not found"),
+    "circular_a.yaml": ("extends", "circular"),
+    "circular_b.yaml": ("extends", "circular"),
+    "bad_override_path.yaml": ("set.general_transfer.poool", "no such path"),
+    "invalid_yaml.yaml": ("line 5", "not valid YAML"),
+    "towns_missing_file.yaml": ("towns: table file not found", "no_such_towns.csv"),
+}
+BAD_NAMES = sorted(p.name for p in (FIXTURES / "bad").glob("*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def spec_columns() -> dict[str, list[str]]:
+    """SPEC §3 column names of each result frame."""
+    return copy.deepcopy(SPEC_COLUMNS)
+
+
+@pytest.fixture(scope="session")
+def bad_files() -> dict[str, tuple[str, str]]:
+    """``{file name: (where, what)}`` for every file in tests/fixtures/bad."""
+    assert sorted(BAD_FILES) == BAD_NAMES, "every bad fixture file needs an entry (and only those)"
+    return dict(BAD_FILES)
+
+
+def pytest_generate_tests(metafunc):
+    """``bad_name``: one test per file in tests/fixtures/bad."""
+    if "bad_name" in metafunc.fixturenames:
+        metafunc.parametrize("bad_name", BAD_NAMES)
+
+
 def frame_row(frame, year: int, town: str) -> dict:
     """The row of a per-year, per-town frame as a dict."""
     rows = frame[(frame["year"] == year) & (frame["town"] == town)]

@@ -1,0 +1,158 @@
+"""HTTP API benchmark (issue 6): the real server (waitress, 8 threads) on loopback, 8 concurrent clients.
+
+Measures the time from starting the server process to its first answer (a fresh database, so the
+bundled scenarios are loaded first), then for ``--seconds`` per phase drives it with 8 client threads
+(``http.client``, loopback only) and reports requests/s and p50/p99 latency of:
+
+- ``POST /api/v1/simulations`` on the bundled baseline (target: p50 ≤ 50 ms, p99 ≤ 200 ms);
+- ``POST /api/v1/comparisons`` of two scenarios, and ``POST /api/v1/charts`` (png) of the same two,
+  each client alternating the two (target: p99 ≤ 500 ms).
+
+    .venv/bin/python benchmarks/bench_api.py             # 30 s per phase
+    .venv/bin/python benchmarks/bench_api.py --quick     # 5 s per phase
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+CLIENTS = 8
+MAX_REQUESTS_PER_CLIENT = 100_000  # a bound besides the time limit
+PAIR = [{"label": "现行", "scenario_id": "baseline"}, {"label": "改革", "scenario_id": "pilot_reform"}]
+
+
+def start_server(data_dir: Path) -> tuple[subprocess.Popen, int, float]:
+    """Start ``api.serve`` on a free loopback port; returns the process, its port and start → first answer."""
+    started = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "FISCAL_SIM_DATA_DIR": str(data_dir), "MPLBACKEND": "Agg"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import api; api.serve('127.0.0.1', 0)"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", process.stdout.readline())
+    if not match:
+        process.kill()
+        raise SystemExit("the server did not start")
+    port = int(match.group(1))
+    while True:
+        try:
+            status, _ = call(port, "GET", "/api/v1/health")
+            if status == 200:
+                return process, port, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.01)
+
+
+def call(port: int, method: str, path: str, body=None, connection=None) -> tuple[int, bytes]:
+    """One request (on ``connection`` when given, kept alive); returns status and body."""
+    own = connection is None
+    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        payload = None if body is None else json.dumps(body).encode()
+        connection.request(method, path, body=payload, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        if own:
+            connection.close()
+
+
+def drive(port: int, seconds: float, requests: list[tuple[str, dict]]) -> dict[str, list[float]]:
+    """8 clients send ``requests`` in turn until the time is up; latencies (s) by path."""
+    latencies: dict[str, list[float]] = {path: [] for path, _ in requests}
+    failures: list[str] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client(offset: int):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: dict[str, list[float]] = {path: [] for path, _ in requests}
+        try:
+            for n in range(MAX_REQUESTS_PER_CLIENT):
+                if time.perf_counter() >= deadline:
+                    break
+                path, body = requests[(n + offset) % len(requests)]
+                start = time.perf_counter()
+                status, data = call(port, "POST", path, body, connection)
+                mine[path].append(time.perf_counter() - start)
+                if status != 200:
+                    failures.append(f"{path}: {status} {data[:200]!r}")
+                    return
+        finally:
+            connection.close()
+            with lock:
+                for path, values in mine.items():
+                    latencies[path].extend(values)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    if failures:
+        raise SystemExit("requests failed: " + "; ".join(failures[:3]))
+    return latencies
+
+
+def report(name: str, values: list[float], seconds: float, targets: dict[str, float]) -> None:
+    ms = np.asarray(values) * 1000
+    p50, p99 = np.percentile(ms, 50), np.percentile(ms, 99)
+    verdict = " ".join(
+        f"{key} ≤ {limit:g} ms {'ok' if {'p50': p50, 'p99': p99}[key] <= limit else 'MISSED'}"
+        for key, limit in targets.items()
+    )
+    print(f"{name:<34} {len(ms):>6} req  {len(ms) / seconds:>7.1f} req/s  p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  {verdict}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="duration of each phase (default 30)")
+    parser.add_argument("--quick", action="store_true", help="5 s per phase")
+    args = parser.parse_args(argv)
+    seconds = 5.0 if args.quick else args.seconds
+
+    with tempfile.TemporaryDirectory(prefix="fiscal-sim-bench-") as folder:
+        process, port, boot = start_server(Path(folder))
+        try:
+            print(f"server start → first answer (fresh database, bundled scenarios loaded): {boot * 1000:.0f} ms")
+            for path, body in (("/api/v1/simulations", {"scenario_id": "baseline"}),):  # warm-up
+                call(port, "POST", path, body)
+            call(port, "POST", "/api/v1/charts", {"scenarios": PAIR, "chart": "transfers_by_town"})
+
+            simulations = drive(port, seconds, [("/api/v1/simulations", {"scenario_id": "baseline"})])
+            report("POST simulations (baseline)", simulations["/api/v1/simulations"], seconds, {"p50": 50, "p99": 200})
+
+            mixed = drive(
+                port,
+                seconds,
+                [
+                    ("/api/v1/comparisons", {"scenarios": PAIR, "baseline": "现行"}),
+                    ("/api/v1/charts", {"scenarios": PAIR, "chart": "transfers_by_town", "format": "png"}),
+                ],
+            )
+            report("POST comparisons (2 scenarios)", mixed["/api/v1/comparisons"], seconds, {"p99": 500})
+            report("POST charts (png, 2 scenarios)", mixed["/api/v1/charts"], seconds, {"p99": 500})
+            print(f"({CLIENTS} clients, {seconds:g} s per phase, {os.cpu_count()} cores)")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

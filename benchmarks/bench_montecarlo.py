@@ -1,0 +1,196 @@
+"""Monte Carlo benchmark (issue 4): time and peak memory of ``fiscal_sim.montecarlo``.
+
+A synthetic county of N towns: 8 revenue items (every split rule), 10 expenditure functions,
+10 years, pilot assessment on, a general-transfer pool rationed need-adjusted with pilots first and
+growth limits, GDP growth sd 0.02 with common share 0.5. Each case runs in a fresh subprocess, which
+reports its wall time and its peak resident memory (``ru_maxrss``), so no case inherits another's heap.
+
+    .venv/bin/python benchmarks/bench_montecarlo.py           # all cases (a few minutes)
+    .venv/bin/python benchmarks/bench_montecarlo.py --quick   # the target case and a small subset
+
+Target: 1,000 draws × 1,000 towns × 10 years in ≤ 3 s and ≤ 4 GB peak on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import fiscal_sim  # noqa: E402
+from fiscal_sim.montecarlo import BLOCK, bytes_per_draw  # noqa: E402
+
+ITEMS = 8
+FUNCTIONS = 10
+YEARS = (2016, 2025)
+TARGET = {"towns": 1_000, "draws": 1_000, "seconds": 3.0, "peak_mb": 4096}
+
+
+def synthetic_scenario(n_towns: int, seed: int = 0) -> dict:
+    """A self-contained scenario document (towns inline) for ``n_towns`` towns."""
+    rng = np.random.default_rng(seed)
+    gdp = rng.uniform(5e4, 9e5, n_towns).round(0)
+    towns = {
+        "id": [f"T{i:06d}" for i in range(n_towns)],
+        "name": [f"镇{i}" for i in range(n_towns)],
+        "pilot": (rng.random(n_towns) < 0.2).tolist(),
+        "population": rng.integers(5_000, 90_000, n_towns).astype(float),
+        "area_km2": rng.uniform(20, 400, n_towns).round(1),
+        "gdp": gdp,
+        "remittance": rng.uniform(0, 500, n_towns).round(1),
+        "students": rng.integers(500, 12_000, n_towns).astype(float),
+        "remoteness": rng.uniform(1.0, 1.4, n_towns).round(2),
+        "growth_plan": rng.uniform(0.03, 0.1, n_towns).round(3),
+    }
+    for k in range(ITEMS):
+        towns[f"tax{k}"] = (gdp * rng.uniform(0.002, 0.006, n_towns)).round(2)
+    records = [
+        {key: (value[i] if isinstance(value, list) else value[i].item()) for key, value in towns.items()}
+        for i in range(n_towns)
+    ]
+    rules = [
+        {"rule": "proportional", "town_share": 0.5},
+        {"rule": "town"},
+        {"rule": "county"},
+        {"rule": "base_plus_increment", "base_share": 0.5, "increment_share": 0.7},
+        {"rule": "tiered", "thresholds": [500, 1500], "town_shares": [0.3, 0.5, 0.7]},
+        {"rule": "proportional", "town_share": 0.4},
+        {"rule": "base_plus_increment", "base_share": 1.0, "increment_share": 0.5, "base": 300},
+        {"rule": "tiered", "thresholds": [200], "town_shares": [0.6, 0.8]},
+    ]
+    drivers = ["one", "population", "students", "area_km2", "population"] * 2
+    return {
+        "schema_version": 1,
+        "name": f"synthetic {n_towns}",
+        "unit": "万元",
+        "years": list(YEARS),
+        "towns": records,
+        "revenue_items": [
+            {"id": f"tax{k}", "elasticity": 0.9 + 0.05 * k, "capacity_rate": 0.75 if k % 2 else 1.0, "split": rules[k]}
+            for k in range(ITEMS)
+        ],
+        "split_overrides": [{"class": "pilot", "item": "tax0", "split": {"rule": "proportional", "town_share": 0.7}}],
+        "remittances": {"column": "remittance"},
+        "expenditure_functions": [
+            {
+                "id": f"f{f}",
+                "driver": drivers[f],
+                "unit_cost": [300.0, 0.01, 0.5, 2.0, 0.005][f % 5],
+                "cost_factor": "remoteness" if f % 3 == 0 else None,
+                "town_share": 0.3 + 0.05 * f,
+                "growth": 0.04,
+            }
+            for f in range(FUNCTIONS)
+        ],
+        "county": {"own_revenue": 1e5 * n_towns / 100, "own_expenditure": 1e5 * n_towns / 100},
+        "growth": {"gdp": "growth_plan", "drivers": {"population": 0.003, "students": 0.01}},
+        "general_transfer": {
+            "pool": 150.0 * n_towns,
+            "pool_growth": 0.04,
+            "rationing": "need_adjusted",
+            "priority": ["pilot"],
+            "growth_limits": {"min": 0.0, "max": 0.2},
+        },
+        "assessment": {"enabled": True, "targets": {"gdp_growth": 0.05, "revenue_growth": 0.04}},
+        "uncertainty": {"draws": 1000, "seed": 1, "gdp_growth_sd": 0.02, "common_share": 0.5},
+    }
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def run_case(n_towns: int, draws: int) -> dict:
+    """In this process: load the scenario, warm up, then time one Monte Carlo run."""
+    start = time.perf_counter()
+    scenario = fiscal_sim.load_scenario(synthetic_scenario(n_towns))
+    load_s = time.perf_counter() - start
+    fiscal_sim.montecarlo(scenario, draws=BLOCK)  # warm-up: first-call costs out of the timing
+    before_mb = peak_mb()
+    start = time.perf_counter()
+    mc = fiscal_sim.montecarlo(scenario, draws=draws)
+    seconds = time.perf_counter() - start
+    assert mc.samples["required_transfers"].shape == (draws, YEARS[1] - YEARS[0] + 1)
+    return {
+        "towns": n_towns,
+        "draws": draws,
+        "load_s": load_s,
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "before_mb": before_mb,
+        "chunk": mc.chunk_size,
+        "estimate_mb": bytes_per_draw(mc.central.model) * mc.chunk_size / 2**20,
+    }
+
+
+def measure(n_towns: int, draws: int) -> dict:
+    """Run one case in a fresh interpreter and return its figures."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--case", str(n_towns), str(draws)], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"case {n_towns} towns × {draws} draws failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def row(r: dict) -> str:
+    cells = r["towns"] * r["draws"] * (YEARS[1] - YEARS[0] + 1)
+    return (
+        f"| {r['towns']:,} | {r['draws']:,} | {r['seconds']:.2f} | {r['seconds'] / cells * 1e9:.0f} | "
+        f"{r['peak_mb']:,.0f} | {r['peak_mb'] - r['before_mb']:,.0f} | {r['chunk']:,} | {r['estimate_mb']:,.0f} |"
+    )
+
+
+HEADER = (
+    "| towns | draws | Monte Carlo (s) | ns per draw·town·year | peak RSS (MB) | peak − before (MB) "
+    "| chunk (draws) | chunk estimate (MB) |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the target case and a small subset")
+    parser.add_argument("--case", nargs=2, type=int, metavar=("TOWNS", "DRAWS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.case:
+        print(json.dumps(run_case(*args.case)))
+        return 0
+
+    print(f"10 years, 8 items, 10 functions; numpy {np.__version__}; block {BLOCK} draws\n")
+    print("### Target case\n")
+    print(HEADER)
+    target = measure(TARGET["towns"], TARGET["draws"])
+    print(row(target))
+    ok = target["seconds"] <= TARGET["seconds"] and target["peak_mb"] <= TARGET["peak_mb"]
+    print(
+        f"\ntarget ≤ {TARGET['seconds']:g} s and ≤ {TARGET['peak_mb']:,} MB: "
+        f"{'met' if ok else 'NOT met'} ({target['seconds']:.2f} s, {target['peak_mb']:,.0f} MB)\n"
+    )
+
+    sizes = [100, 1_000] if args.quick else [100, 1_000, 10_000]
+    print("### Scaling over draws (1,000 towns)\n")
+    print(HEADER)
+    for draws in sizes:
+        print(row(target if draws == TARGET["draws"] else measure(1_000, draws)), flush=True)
+    print("\n### Scaling over towns (1,000 draws)\n")
+    print(HEADER)
+    for towns in sizes:
+        print(row(target if towns == TARGET["towns"] else measure(towns, 1_000)), flush=True)
+
+    print("\n### Memory stays bounded: a small county (20 towns) from 1,000 to 100,000 draws\n")
+    print(HEADER)
+    for draws in [1_000, 100_000] if args.quick else [1_000, 10_000, 100_000]:
+        print(row(measure(20, draws)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The ``fiscal-sim`` command line (SPEC §4): validate, run, explain, --set, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from fiscal_sim.cli import main
+
+
+def run_cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err):
+    assert code == 2
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("error: ") and "Traceback" not in err
+
+
+def test_validate(capsys, small_dir):
+    code, out, err = run_cli(capsys, "validate", small_dir / "variant.yaml")
+    assert code == 0 and err == ""
+    assert out.startswith("OK ") and "小县 资金有限 limited pool" in out and "3 towns (1 pilots)" in out
+
+
+def test_run_csv(capsys, small_dir, tmp_path, spec_columns):
+    out_dir = tmp_path / "out"
+    code, out, err = run_cli(capsys, "run", small_dir / "base.yaml", "--format", "csv", "--out", out_dir)
+    assert code == 0 and err == ""
+    assert "written" in out and "小县 tiny county" in out
+    for name, columns in spec_columns.items():
+        frame = pd.read_csv(out_dir / f"{name}.csv", encoding="utf-8-sig")
+        assert list(frame.columns) == columns, name
+    towns = pd.read_csv(out_dir / "towns.csv", encoding="utf-8-sig")
+    assert towns["name"].tolist()[:3] == ["甲镇", "乙镇", "丙乡"]
+    assert towns["general_transfer"].tolist() == [0.0, 30.0, 45.0, 0.0, 30.0, 45.0]
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_run_json_keeps_chinese(capsys, small_dir, tmp_path, spec_columns):
+    code, _, err = run_cli(capsys, "run", small_dir / "base.yaml", "--format", "json", "--out", tmp_path)
+    assert code == 0 and err == ""
+    text = (tmp_path / "result.json").read_text(encoding="utf-8")
+    assert "甲镇" in text and "\\u" not in text
+    data = json.loads(text)
+    assert data["unit"] == "万元" and data["scenario"] == "小县 tiny county"
+    for name in ("towns", "county", "indicators", "projects"):
+        assert isinstance(data[name], list)
+    for name in ("towns", "county", "indicators"):
+        assert list(data[name][0]) == spec_columns[name], name
+    assert data["towns"][1]["general_transfer"] == 30.0 and data["towns"][1]["town"] == "T2"
+
+
+def test_run_with_set(capsys, small_dir, tmp_path):
+    code, _, err = run_cli(
+        capsys, "run", small_dir / "base.yaml", "--out", tmp_path, "--set", "general_transfer.pool=50",
+        "--set", "revenue_items.vat.split.town_share=0.5",
+    )  # fmt: skip
+    assert code == 0 and err == ""
+    towns = pd.read_csv(tmp_path / "towns.csv", encoding="utf-8-sig")
+    assert towns["general_transfer"].tolist()[:3] == pytest.approx([0.0, 20.0, 30.0])  # 50/75 of 30, 45
+
+
+def test_explain_text_and_json(capsys, small_dir):
+    code, out, err = run_cli(capsys, "explain", small_dir / "variant.yaml", "--town", "T2", "--year", "2021")
+    assert code == 0 and err == ""
+    assert "general transfer" in out and "T2 2021" in out and "pool" in out
+    code, out, _ = run_cli(
+        capsys, "explain", small_dir / "variant.yaml", "--town", "T2", "--year", "2021", "--column", "gap", "--json"
+    )
+    data = json.loads(out)
+    assert code == 0 and data["value"] == pytest.approx(26.0)  # 60 − (0.6·40 + 10)
+    assert "财力缺口" in out and "\\u" not in out  # Chinese kept as is
+
+
+def test_explain_with_set(capsys, small_dir):
+    argv = ["explain", small_dir / "base.yaml", "--town", "T3", "--year", "2022", "--json"]
+    code, out, _ = run_cli(capsys, *argv, "--set", "general_transfer.coefficient=0.6")
+    assert code == 0 and json.loads(out)["value"] == pytest.approx(27.0)
+
+
+def test_bad_scenario_is_one_line_exit_2_and_writes_nothing(capsys, bad_dir, bad_files, tmp_path, bad_name):
+    code, out, err = run_cli(capsys, "validate", bad_dir / bad_name)
+    assert_one_line_error(code, out, err)
+    assert bad_name in err and bad_files[bad_name][1] in err
+    out_dir = tmp_path / "out"
+    code, out, err = run_cli(capsys, "run", bad_dir / bad_name, "--out", out_dir)
+    assert_one_line_error(code, out, err)
+    assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "{small}/base.yaml", "--set", "general_transfer.poool=5"],
+        ["run", "{small}/base.yaml", "--set", "no_equals_sign"],
+        ["run", "{small}/no_such_file.yaml"],
+        ["run", "{small}/towns.csv"],
+        ["run", "{small}/base.yaml", "--format", "pdf"],
+        ["explain", "{small}/base.yaml", "--town", "T9", "--year", "2021"],
+        ["explain", "{small}/base.yaml", "--town", "T1", "--year", "1999"],
+        ["explain", "{small}/base.yaml", "--town", "T1", "--year", "2021", "--column", "nope"],
+        ["explain", "{small}/base.yaml", "--town", "T1"],
+        ["validate"],
+        [],
+    ],
+)
+def test_usage_and_request_errors_are_one_line(capsys, small_dir, tmp_path, argv):
+    argv = [a.format(small=small_dir) for a in argv]
+    out_dir = tmp_path / "out"
+    if argv and argv[0] == "run":
+        argv += ["--out", str(out_dir)]
+    code, out, err = run_cli(capsys, *argv)
+    assert_one_line_error(code, out, err)
+    assert not out_dir.exists() or not any(out_dir.iterdir())
