@@ -62,6 +62,7 @@ def _newton_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter:
     rate = np.zeros(total.shape)
     tolerance = 1e-13 * np.maximum(pool, 1.0)
     active_rows = ~(covered | unbounded)
+    fallback = np.zeros_like(active_rows)
     for _ in range(max_iter):
         if not active_rows.any():
             break
@@ -70,12 +71,14 @@ def _newton_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter:
         value = np.where(positive, excess, 0.0).sum(axis=-1)
         slope = np.where(positive, need, 0.0).sum(axis=-1)
         done = np.abs(value - pool) <= tolerance
-        step = np.where(slope > 0, (value - pool) / np.where(slope > 0, slope, 1.0), 0.0)
-        active_rows &= ~done & (step > 0)
+        with np.errstate(over="ignore"):
+            step = np.where(slope > 0, (value - pool) / np.where(slope > 0, slope, 1.0), 0.0)
+        fallback |= active_rows & ~np.isfinite(step)
+        active_rows &= ~done & (step > 0) & np.isfinite(step)
         rate = np.where(active_rows, rate + step, rate)
-    if active_rows.any():  # not settled: solve those rows exactly
-        exact = need_adjusted_rate_sorted(gaps, need, pool)
-        rate = np.where(active_rows, exact, rate)
+    fallback |= active_rows  # not settled in max_iter steps, or a step overflowed: solve exactly
+    if fallback.any():
+        rate = np.where(fallback, need_adjusted_rate_sorted(gaps, need, pool), rate)
     return np.where(covered, 0.0, np.where(unbounded, np.inf, rate))
 
 
@@ -88,14 +91,14 @@ def need_adjusted_rate_sorted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarr
     """
     gaps, need = np.broadcast_arrays(gaps, need)
     pool = np.asarray(pool, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(gaps > 0, np.where(need > 0, gaps / need, np.inf), 0.0)
     order = np.argsort(-ratio, axis=-1, kind="stable")
     g = np.take_along_axis(gaps, order, axis=-1)
     s = np.take_along_axis(np.where(gaps > 0, need, 0.0), order, axis=-1)
     q = np.take_along_axis(ratio, order, axis=-1)
     cum_g, cum_s = np.cumsum(g, axis=-1), np.cumsum(s, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = (cum_g - pool[..., None]) / cum_s
     q_next = np.concatenate([q[..., 1:], np.zeros(q.shape[:-1] + (1,))], axis=-1)
     valid = (cum_s > 0) & (r <= q) & (r >= q_next) & np.isfinite(r)

@@ -131,7 +131,7 @@ class Result:
         weights = np.where(population > 0, population, 0.0)
         required = c["required_transfers"][0]
         general = c["general_transfers_paid"][0]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             coverage = np.where(required > 0, general / np.where(required > 0, required, 1.0), 1.0)
         return pd.DataFrame(
             {
