@@ -117,7 +117,9 @@ def report(name: str, values: list[float], seconds: float, targets: dict[str, fl
         f"{key} ≤ {limit:g} ms {'ok' if {'p50': p50, 'p99': p99}[key] <= limit else 'MISSED'}"
         for key, limit in targets.items()
     )
-    print(f"{name:<34} {len(ms):>6} req  {len(ms) / seconds:>7.1f} req/s  p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  {verdict}")
+    print(
+        f"{name:<34} {len(ms):>6} req  {len(ms) / seconds:>7.1f} req/s  p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  {verdict}"
+    )
 
 
 def main(argv=None) -> None:

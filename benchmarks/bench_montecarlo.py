@@ -3,7 +3,9 @@
 A synthetic county of N towns: 8 revenue items (every split rule), 10 expenditure functions,
 10 years, pilot assessment on, a general-transfer pool rationed need-adjusted with pilots first and
 growth limits, GDP growth sd 0.02 with common share 0.5. Each case runs in a fresh subprocess, which
-reports its wall time and its peak resident memory (``ru_maxrss``), so no case inherits another's heap.
+reports its wall time, CPU time and peak resident memory (``ru_maxrss``), so no case inherits another's
+heap. CPU time is shown next to wall time because a busy machine (the load average is printed)
+stretches wall time; "peak − before" is what the Monte Carlo run added to the process's peak.
 
     .venv/bin/python benchmarks/bench_montecarlo.py           # all cases (a few minutes)
     .venv/bin/python benchmarks/bench_montecarlo.py --quick   # the target case and a small subset
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -115,15 +118,17 @@ def run_case(n_towns: int, draws: int) -> dict:
     load_s = time.perf_counter() - start
     fiscal_sim.montecarlo(scenario, draws=BLOCK)  # warm-up: first-call costs out of the timing
     before_mb = peak_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     mc = fiscal_sim.montecarlo(scenario, draws=draws)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert mc.samples["required_transfers"].shape == (draws, YEARS[1] - YEARS[0] + 1)
     return {
         "towns": n_towns,
         "draws": draws,
         "load_s": load_s,
         "seconds": seconds,
+        "cpu_s": cpu,
+        "load": os.getloadavg()[0],
         "peak_mb": peak_mb(),
         "before_mb": before_mb,
         "chunk": mc.chunk_size,
@@ -144,14 +149,15 @@ def measure(n_towns: int, draws: int) -> dict:
 def row(r: dict) -> str:
     cells = r["towns"] * r["draws"] * (YEARS[1] - YEARS[0] + 1)
     return (
-        f"| {r['towns']:,} | {r['draws']:,} | {r['seconds']:.2f} | {r['seconds'] / cells * 1e9:.0f} | "
+        f"| {r['towns']:,} | {r['draws']:,} | {r['seconds']:.2f} | {r['cpu_s']:.2f} | {r['load']:.1f} | "
+        f"{r['seconds'] / cells * 1e9:.0f} | "
         f"{r['peak_mb']:,.0f} | {r['peak_mb'] - r['before_mb']:,.0f} | {r['chunk']:,} | {r['estimate_mb']:,.0f} |"
     )
 
 
 HEADER = (
-    "| towns | draws | Monte Carlo (s) | ns per draw·town·year | peak RSS (MB) | peak − before (MB) "
-    "| chunk (draws) | chunk estimate (MB) |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| towns | draws | Monte Carlo (s) | CPU (s) | load avg | ns per draw·town·year | peak RSS (MB) "
+    "| peak − before (MB) | chunk (draws) | chunk estimate (MB) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 

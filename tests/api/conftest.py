@@ -1,0 +1,70 @@
+"""Fixtures of the HTTP API tests: an app on its own SQLite file per test, and small documents.
+
+The tiny scenario (``make_scenario`` of tests/conftest.py) has paper-checkable numbers: gaps T1 0,
+T2 30, T3 45 (required transfers 75); county balance 1175 − 800 − 60 − 75 = 240 in each year.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api import create_app
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make_app(tmp_path: Path, **config):
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite3'}", "TESTING": True, **config}
+    return create_app(settings)
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    """``app_factory(**config)``: an app on tmp_path's database; engines are disposed afterwards."""
+    apps = []
+
+    def factory(**config):
+        app = make_app(tmp_path, **config)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.extensions["fiscal_sim"]["store"].dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    """The API with the bundled scenarios loaded (ids: baseline, pilot_reform, …)."""
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def tiny(make_scenario) -> dict:
+    """A fresh copy of the tiny scenario document."""
+    return make_scenario()
+
+
+@pytest.fixture
+def saved(client, tiny) -> str:
+    """The id of the tiny scenario saved as version 1."""
+    response = client.post("/api/v1/scenarios", json={"document": tiny})
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def by_town(rows: list[dict], year: int) -> dict[str, dict]:
+    return {r["town"]: r for r in rows if r["year"] == year}
+
+
+@pytest.fixture
+def towns_of():
+    """``towns_of(payload, year) -> {town: row}``."""
+    return lambda payload, year: by_town(payload["towns"], year)
