@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,8 +44,7 @@ def _overrides(pairs: list[str] | None) -> dict:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same folder, then rename: never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp{path.suffix}"
     try:
         write(Path(tmp))
         os.replace(tmp, path)
@@ -87,10 +85,11 @@ def write_result(result, out: Path, fmt: str) -> list[Path]:
         atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
         written.append(path)
     else:
-        from .excel import write_workbook
+        from .excel import write_workbook  # writes through a temporary file itself
 
         path = out / "result.xlsx"
-        atomic_write(path, lambda p: write_workbook(p, {result.name: result}))
+        out.mkdir(parents=True, exist_ok=True)
+        write_workbook(path, {result.name: result})
         written.append(path)
     return written
 
@@ -149,6 +148,69 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def _labels(files: list[str]) -> list[str]:
+    """A label per scenario file: its stem, made unique."""
+    labels = []
+    for f in files:
+        stem, n = Path(f).stem, 2
+        label = stem
+        while label in labels:
+            label, n = f"{stem}_{n}", n + 1
+        labels.append(label)
+    return labels
+
+
+def cmd_compare(args) -> int:
+    from . import compare, simulate
+    from .charts import CHARTS, figure_bytes
+    from .compare import FRAMES as COMPARE_FRAMES
+    from .excel import write_workbook
+
+    if len(args.files) < 2:
+        raise UsageError("compare needs at least two scenario files")
+    labels = _labels(args.files)
+    if args.baseline is not None and args.baseline not in labels:
+        raise UsageError(f"--baseline {args.baseline!r} is not one of the labels {', '.join(labels)}")
+    overrides = _overrides(args.set)
+    results = {label: simulate(f, overrides) for label, f in zip(labels, args.files)}
+    comparison = compare(results, baseline=args.baseline)
+    out = Path(args.out) if args.out else Path("out") / "comparison"
+    written = []
+    for name in COMPARE_FRAMES:
+        path = out / f"{name}.csv"
+        frame = getattr(comparison, name)
+        atomic_write(path, lambda p, f=frame: f.to_csv(p, index=False, encoding="utf-8-sig"))
+        written.append(path)
+    out.mkdir(parents=True, exist_ok=True)
+    write_workbook(out / "comparison.xlsx", comparison.results, comparison)
+    written.append(out / "comparison.xlsx")
+    for name in CHARTS:
+        data = figure_bytes(comparison.chart(name), "png")
+        path = out / f"{name}.png"
+        atomic_write(path, lambda p, d=data: p.write_bytes(d))
+        written.append(path)
+    summary = comparison.summary.set_index("label")
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:,.2f}".format):
+        print(f"baseline: {comparison.baseline}\n{summary.T.to_string()}")
+    if len(comparison.settings):
+        print("\nsettings that differ from the baseline:")
+        print(comparison.settings.to_string(index=False))
+    print("\nwritten: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def cmd_template(args) -> int:
+    from .excel import write_template
+
+    path = Path(args.out)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"template writes an .xlsx workbook, got {path.name}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_template(path)
+    print(f"written: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="fiscal-sim", description="County–town fiscal revenue-sharing simulation")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -175,6 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", help="explain a special-transfer project's outcome instead")
     p.add_argument("--json", action="store_true", help="print the explanation as JSON")
     p.set_defaults(func=cmd_explain)
+
+    p = with_set(sub.add_parser("compare", help="compare scenarios: tables, workbook and charts"))
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--baseline", help="label (file stem) of the baseline; default the first file")
+    p.add_argument("--out", help="output folder (default out/comparison)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("template", help="write an empty scenario workbook to fill in")
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.set_defaults(func=cmd_template)
     return parser
 
 
