@@ -118,3 +118,52 @@ def test_usage_and_request_errors_are_one_line(capsys, small_dir, tmp_path, argv
     code, out, err = run_cli(capsys, *argv)
     assert_one_line_error(code, out, err)
     assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+def test_run_xlsx_writes_one_workbook(capsys, small_dir, tmp_path):
+    from openpyxl import load_workbook
+
+    code, out, err = run_cli(capsys, "run", small_dir / "base.yaml", "--format", "xlsx", "--out", tmp_path)
+    assert code == 0 and err == ""
+    wb = load_workbook(tmp_path / "result.xlsx")
+    assert {"towns", "county", "indicators", "revenue"} <= set(wb.sheetnames)
+    assert [p.name for p in tmp_path.iterdir()] == ["result.xlsx"]  # no temporary files left
+
+
+def test_compare_writes_tables_workbook_and_charts(capsys, small_dir, tmp_path):
+    code, out, err = run_cli(
+        capsys, "compare", small_dir / "base.yaml", small_dir / "variant.yaml", "--baseline", "base", "--out", tmp_path
+    )
+    assert code == 0 and err == ""
+    assert out.startswith("baseline: base")
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"summary.csv", "towns.csv", "settings.csv", "comparison.xlsx"} <= names
+    assert {"transfers_by_town.png", "town_budgets.png", "county_balance.png", "lorenz.png"} <= names
+    assert (tmp_path / "lorenz.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")
+    assert summary["label"].tolist() == ["base", "variant"]
+    settings = pd.read_csv(tmp_path / "settings.csv", encoding="utf-8-sig")
+    assert (settings["label"] == "variant").all() and len(settings) > 0  # the variant's own changes are listed
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", "BASE"], "at least two scenario files"),
+        (["compare", "BASE", "BASE", "--baseline", "nope"], "--baseline 'nope' is not one of the labels base, base_2"),
+        (["template", "out.csv"], "template writes an .xlsx workbook"),
+    ],
+)
+def test_compare_and_template_usage_errors(capsys, small_dir, argv, message):
+    argv = [str(small_dir / "base.yaml") if a == "BASE" else a for a in argv]
+    code, out, err = run_cli(capsys, *argv)
+    assert_one_line_error(code, out, err)
+    assert message in err
+
+
+def test_template_then_load_is_a_clear_error_until_filled(capsys, tmp_path):
+    path = tmp_path / "blank.xlsx"
+    code, out, _ = run_cli(capsys, "template", path)
+    assert code == 0 and path.exists()
+    code, out, err = run_cli(capsys, "validate", path)
+    assert_one_line_error(code, out, err)  # an empty workbook is not a scenario yet
