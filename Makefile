@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench install clean
+.PHONY: run compare test lint bench install clean
 
 $(VENV)/.installed: setup.py pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,19 @@ $(VENV)/.installed: setup.py pyproject.toml
 
 install: $(VENV)/.installed
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# the main job: the web page and HTTP API on SQLite with the bundled scenarios (Ctrl-C to stop)
 run: install
 	@scripts/system-deps.sh font
-	$(BIN)/fiscal-sim run scenarios/baseline.yaml --out out/baseline
-	$(BIN)/fiscal-sim run scenarios/pilot_reform.yaml --out out/pilot_reform
+	$(BIN)/fiscal-sim serve --host $(HOST) --port $(PORT)
+
+# the same comparison on the command line: tables, workbook and charts in out/comparison
+compare: install
+	@scripts/system-deps.sh font
+	$(BIN)/fiscal-sim compare scenarios/baseline.yaml scenarios/pilot_reform.yaml scenarios/base_increment.yaml \
+		scenarios/limited_pool.yaml --out out/comparison
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,6 +41,8 @@ test: install
 bench: install
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_special.py
+	$(PY) benchmarks/bench_montecarlo.py
+	$(PY) benchmarks/bench_api.py --quick
 
 clean:
 	rm -rf $(VENV) out

@@ -4,12 +4,15 @@ Measures the time from starting the server process to its first answer (a fresh 
 bundled scenarios are loaded first), then for ``--seconds`` per phase drives it with 8 client threads
 (``http.client``, loopback only) and reports requests/s and p50/p99 latency of:
 
-- ``POST /api/v1/simulations`` on the bundled baseline (target: p50 ≤ 50 ms, p99 ≤ 200 ms);
+- ``POST /api/v1/simulations`` on the bundled baseline (target: p50 ≤ 50 ms, p99 ≤ 200 ms): the same
+  request again and again (answered from the response cache after the first), then each request with
+  an override of its own (a new run every time);
 - ``POST /api/v1/comparisons`` of two scenarios, and ``POST /api/v1/charts`` (png) of the same two,
-  each client alternating the two (target: p99 ≤ 500 ms).
+  each client alternating the two (target: p99 ≤ 500 ms), the same two requests again and again.
 
     .venv/bin/python benchmarks/bench_api.py             # 30 s per phase
     .venv/bin/python benchmarks/bench_api.py --quick     # 5 s per phase
+    .venv/bin/python benchmarks/bench_api.py --no-cache  # every request computed
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ MAX_REQUESTS_PER_CLIENT = 100_000  # a bound besides the time limit
 PAIR = [{"label": "现行", "scenario_id": "baseline"}, {"label": "改革", "scenario_id": "pilot_reform"}]
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, int, float]:
+def start_server(data_dir: Path, cache: bool = True) -> tuple[subprocess.Popen, int, float]:
     """Start ``api.serve`` on a free loopback port; returns the process, its port and start → first answer."""
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(REPO), "FISCAL_SIM_DATA_DIR": str(data_dir), "MPLBACKEND": "Agg"}
+    if not cache:
+        env["FISCAL_SIM_RESPONSE_CACHE_BYTES"] = "0"
     process = subprocess.Popen(
         [sys.executable, "-c", "import api; api.serve('127.0.0.1', 0)"],
         stdout=subprocess.PIPE,
@@ -73,8 +78,8 @@ def call(port: int, method: str, path: str, body=None, connection=None) -> tuple
             connection.close()
 
 
-def drive(port: int, seconds: float, requests: list[tuple[str, dict]]) -> dict[str, list[float]]:
-    """8 clients send ``requests`` in turn until the time is up; latencies (s) by path."""
+def drive(port: int, seconds: float, requests: list) -> dict[str, list[float]]:
+    """8 clients send ``requests`` ``(path, body or body(client, n))`` in turn until the time is up."""
     latencies: dict[str, list[float]] = {path: [] for path, _ in requests}
     failures: list[str] = []
     lock = threading.Lock()
@@ -88,6 +93,7 @@ def drive(port: int, seconds: float, requests: list[tuple[str, dict]]) -> dict[s
                 if time.perf_counter() >= deadline:
                     break
                 path, body = requests[(n + offset) % len(requests)]
+                body = body(offset, n) if callable(body) else body
                 start = time.perf_counter()
                 status, data = call(port, "POST", path, body, connection)
                 mine[path].append(time.perf_counter() - start)
@@ -110,6 +116,11 @@ def drive(port: int, seconds: float, requests: list[tuple[str, dict]]) -> dict[s
     return latencies
 
 
+def unique_run(client: int, n: int) -> dict:
+    """The baseline with an override no other request has: never answered from the response cache."""
+    return {"scenario_id": "baseline", "overrides": {"county.own_revenue_growth": 0.05 + (client * 100_000 + n) * 1e-9}}
+
+
 def report(name: str, values: list[float], seconds: float, targets: dict[str, float]) -> None:
     ms = np.asarray(values) * 1000
     p50, p99 = np.percentile(ms, 50), np.percentile(ms, 99)
@@ -126,11 +137,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="duration of each phase (default 30)")
     parser.add_argument("--quick", action="store_true", help="5 s per phase")
+    parser.add_argument("--no-cache", action="store_true", help="turn the response cache off (every request runs)")
     args = parser.parse_args(argv)
     seconds = 5.0 if args.quick else args.seconds
 
     with tempfile.TemporaryDirectory(prefix="fiscal-sim-bench-") as folder:
-        process, port, boot = start_server(Path(folder))
+        process, port, boot = start_server(Path(folder), cache=not args.no_cache)
         try:
             print(f"server start → first answer (fresh database, bundled scenarios loaded): {boot * 1000:.0f} ms")
             for path, body in (("/api/v1/simulations", {"scenario_id": "baseline"}),):  # warm-up
@@ -139,6 +151,8 @@ def main(argv=None) -> None:
 
             simulations = drive(port, seconds, [("/api/v1/simulations", {"scenario_id": "baseline"})])
             report("POST simulations (baseline)", simulations["/api/v1/simulations"], seconds, {"p50": 50, "p99": 200})
+            fresh = drive(port, seconds, [("/api/v1/simulations", unique_run)])
+            report("  … every request a new run", fresh["/api/v1/simulations"], seconds, {"p50": 50, "p99": 200})
 
             mixed = drive(
                 port,
@@ -150,7 +164,8 @@ def main(argv=None) -> None:
             )
             report("POST comparisons (2 scenarios)", mixed["/api/v1/comparisons"], seconds, {"p99": 500})
             report("POST charts (png, 2 scenarios)", mixed["/api/v1/charts"], seconds, {"p99": 500})
-            print(f"({CLIENTS} clients, {seconds:g} s per phase, {os.cpu_count()} cores)")
+            cache = "off" if args.no_cache else "on"
+            print(f"({CLIENTS} clients, {seconds:g} s per phase, {os.cpu_count()} cores, response cache {cache})")
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -211,6 +211,17 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    try:
+        import api  # the HTTP edge: it imports the core, never the other way round
+    except ImportError as exc:
+        raise UsageError(f"the HTTP API is not installed ({exc}); run `make install`") from None
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    api.serve(args.host, args.port, args.database_url)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="fiscal-sim", description="County–town fiscal revenue-sharing simulation")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -247,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="write an empty scenario workbook to fill in")
     p.add_argument("out", metavar="OUT.xlsx")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("serve", help="run the HTTP API and web page (waitress)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in ./instance)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

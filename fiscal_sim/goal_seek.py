@@ -244,7 +244,7 @@ def solve(
         "year": the_year,
         "goal": goal,
         "value": root,
-        "metric": residual + goal,
+        "metric": ev.value(metric, [root], t),
         "residual": residual,
         "exact": exact,
         "message": message,

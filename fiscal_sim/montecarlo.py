@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import numbers
 import secrets
-import sys
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +30,7 @@ from .schema import MAX_DRAWS
 
 BLOCK = 32  # draws per random-number block; fixed, so the numbers do not depend on the chunk size
 MEMORY_BUDGET = 1 << 30  # bytes a chunk's arrays may take (about 1 GB)
+MAX_CHUNK_DRAWS = 1024  # larger chunks amortise nothing more and run slower (cache, iterative rationing)
 PERCENTILES = (5, 50, 95)
 SUMMARY_SERIES = {  # summary column prefix -> county array of the engine
     "required_transfers": "required_transfers",
@@ -118,22 +117,22 @@ def _settings(scenario: Scenario, draws, seed) -> tuple[int, int, float, float]:
 
 
 def bytes_per_draw(model: Model) -> int:
-    """Rough peak memory of one draw in the engine: growth and noise for all years, the county
-    arrays, and one year's temporaries (a few ``(towns, items)`` arrays and a few dozen per town).
-
-    Town outputs are not kept (``town_outputs=()``), so nothing of size draws × years × towns
-    stays alive beyond the growth paths.
+    """Memory one draw takes in a chunk, about twice what was measured (benchmarks/bench_montecarlo.py):
+    growth paths and county outputs for all years, and one year's temporaries (a few arrays per
+    town and item, a few dozen per town). Town outputs are not kept (``town_outputs=()``).
     """
     n_years, n_towns = model.growth.shape
     n_items = model.collected0.shape[1]
-    per_draw = n_years * n_towns * 4 + n_towns * n_items * 10 + 60 * n_towns + 16 * n_years
+    per_draw = n_years * n_towns * 4 + n_towns * n_items * 4 + 40 * n_towns + 16 * n_years
     return 8 * per_draw
 
 
 def chunk_draws(model: Model, draws: int, chunk_size: int | None = None, budget: int = MEMORY_BUDGET) -> int:
-    """Draws per chunk: whole blocks, as many as fit in ``budget`` bytes (at least one block)."""
+    """Draws per chunk, in whole blocks (at least one): ``chunk_size`` if given, else as many as fit
+    in ``budget`` bytes up to :data:`MAX_CHUNK_DRAWS`; never more blocks than the draws need.
+    """
     if chunk_size is None:
-        chunk_size = budget // bytes_per_draw(model)
+        chunk_size = min(budget // bytes_per_draw(model), MAX_CHUNK_DRAWS)
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
         raise ScenarioError({"chunk_size": [f"must be a positive whole number, got {chunk_size!r}"]})
     blocks = max(1, int(chunk_size) // BLOCK)
@@ -186,7 +185,8 @@ def montecarlo(
     ``draws`` and ``seed`` default to the scenario's ``uncertainty`` block (an error when it has
     none and no ``draws`` are given; without a seed a random one is chosen and recorded).
     ``chunk_size`` caps the draws run at once (rounded to whole blocks of :data:`BLOCK`; by default
-    as many as fit in about 1 GB). ``progress(done, total)`` is called after each chunk.
+    as many as fit in about 1 GB, at most :data:`MAX_CHUNK_DRAWS`). ``progress(done, total)`` is
+    called after each chunk.
     """
     scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     draws, seed, sd, common_share = _settings(scenario, draws, seed)
@@ -285,15 +285,3 @@ def pilot_table(model: Model, pilots: np.ndarray, tally: RevocationTally, draws:
             "mean_revoked_from": mean_year,
         }
     )
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``fiscal_sim.montecarlo`` (this module) binds the package attribute of the same
-    name to the module, hiding the lazily exposed function; calling the module calls the function,
-    so ``fiscal_sim.montecarlo(scenario)`` works either way."""
-
-    def __call__(self, *args, **kwargs) -> MonteCarloResult:
-        return montecarlo(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

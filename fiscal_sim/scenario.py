@@ -34,6 +34,7 @@ class Scenario:
     projects: pd.DataFrame | None  # validated projects table, when special transfers are set
     source: str | None = None
     classes: dict[str, np.ndarray] = field(default_factory=dict)  # boolean town classes by name
+    checked_columns: tuple[str, ...] = ()  # towns columns validated as numbers
 
     @property
     def name(self) -> str:
@@ -45,10 +46,20 @@ class Scenario:
         return np.arange(first, last + 1)
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Scenario:
-        """A new scenario with ``{PATH: value}`` applied; all are checked before any is applied."""
+        """A new scenario with ``{PATH: value}`` applied; all are checked before any is applied.
+
+        The validated towns and projects tables are reused when no override touches them.
+        """
         if not overrides:
             return self
-        return from_document(apply_overrides(self.document, overrides), source=self.source)
+        paths = [str(p) for p in overrides]
+        reuse = {
+            "towns": not any(p == "towns" or p.startswith("towns.") for p in paths),
+            "projects": not any(
+                p in ("special_transfers", "years") or p.startswith("special_transfers.projects") for p in paths
+            ),
+        }
+        return from_document(apply_overrides(self.document, overrides), source=self.source, reuse=(self, reuse))
 
     def to_json(self) -> str:
         return json.dumps(self.document, ensure_ascii=False, default=_json_default)
@@ -328,8 +339,12 @@ def _referenced_columns(config: dict) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
-def from_document(document: dict, source: str | None = None) -> Scenario:
-    """Validate a self-contained document and build the Scenario."""
+def from_document(document: dict, source: str | None = None, reuse: tuple | None = None) -> Scenario:
+    """Validate a self-contained document and build the Scenario.
+
+    ``reuse = (parent, {"towns": bool, "projects": bool})`` takes the parent's validated tables
+    where the caller knows the document's tables are the parent's (overrides that do not touch them).
+    """
     config = validate_document(document, source)
     n_years = config["years"][1] - config["years"][0] + 1
     errors: dict[str, list[str]] = {}
@@ -345,13 +360,12 @@ def from_document(document: dict, source: str | None = None) -> Scenario:
         raise ScenarioError(errors, source)
 
     label = "towns"
-    towns = towns_frame(
-        config["towns"],
-        label=label,
-        numeric_columns=_referenced_columns(config),
-        signed_columns=_growth_columns(config["growth"]["gdp"]),
-        source=source,
-    )
+    numeric, signed = _referenced_columns(config), _growth_columns(config["growth"]["gdp"])
+    parent, reusable = reuse if reuse is not None else (None, {})
+    if reusable.get("towns") and set(numeric) | set(signed) <= set(parent.checked_columns):
+        towns = parent.towns  # the same records, and every column this config names was checked
+    else:
+        towns = towns_frame(config["towns"], label=label, numeric_columns=numeric, signed_columns=signed, source=source)
     town_ids = set(towns["id"])
     items = {i["id"] for i in config["revenue_items"]}
     classes = {"pilot": towns["pilot"].to_numpy(bool)}
@@ -381,7 +395,9 @@ def from_document(document: dict, source: str | None = None) -> Scenario:
         raise ScenarioError(errors, source)
 
     projects = None
-    if config["special_transfers"] is not None:
+    if config["special_transfers"] is not None and reusable.get("projects") and parent.projects is not None:
+        projects = parent.projects
+    elif config["special_transfers"] is not None:
         projects = projects_frame(
             config["special_transfers"]["projects"],
             label="projects",
@@ -389,4 +405,17 @@ def from_document(document: dict, source: str | None = None) -> Scenario:
             years=config["years"],
             source=source,
         )
-    return Scenario(document=document, config=config, towns=towns, projects=projects, source=source, classes=classes)
+    checked = tuple(
+        dict.fromkeys(
+            [*numeric, *signed, *(parent.checked_columns if parent is not None and towns is parent.towns else ())]
+        )
+    )
+    return Scenario(
+        document=document,
+        config=config,
+        towns=towns,
+        projects=projects,
+        source=source,
+        classes=classes,
+        checked_columns=checked,
+    )

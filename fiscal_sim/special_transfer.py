@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
 
 REASONS = ("funded", "budget", "category_cap", "cofinancing", "not_selected", "not_considered")
 EPS = 1e-9
@@ -127,6 +125,9 @@ def allocate_optimal(
     The priority allocation is feasible too; if the solver stops early with something worse, the
     priority allocation is kept, so ``optimal`` is never worse than ``priority``.
     """
+    from scipy.optimize import Bounds, LinearConstraint, milp  # scipy.optimize is slow to import
+    from scipy.sparse import csr_array
+
     n = len(candidates)
     grant, cof = book.grant[candidates], book.cofinancing[candidates]
     cat, town = book.category[candidates], book.town[candidates]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import fiscal_sim
 from fiscal_sim.errors import ScenarioError
-from fiscal_sim.montecarlo import BLOCK, chunk_draws, growth_draws
+from fiscal_sim.montecarlo import BLOCK, MAX_CHUNK_DRAWS, bytes_per_draw, chunk_draws, growth_draws
 from fiscal_sim.schema import MAX_DRAWS
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -33,7 +33,7 @@ def with_uncertainty(document: dict, **block) -> dict:
 # sd = 0: every draw is the central run
 
 
-@pytest.mark.parametrize("name", ["baseline", "limited_pool", "factor_method", "pilot_reform"])
+@pytest.mark.parametrize("name", ["baseline", "limited_pool", "factor_method", "pilot_reform", "pilot_assessment"])
 def test_zero_sd_equals_the_central_run_exactly(name):
     scenario = fiscal_sim.load_scenario(SCENARIOS / f"{name}.yaml", {"uncertainty.gdp_growth_sd": 0.0})
     mc = fiscal_sim.montecarlo(scenario, draws=70, seed=1, chunk_size=32)  # three chunks, the last short
@@ -86,9 +86,15 @@ def test_same_seed_same_numbers_whatever_the_chunk_size():
 
 
 def test_seed_and_draws_default_to_the_scenario():
-    mc = fiscal_sim.montecarlo(SCENARIOS / "baseline.yaml")
-    assert (mc.draws, mc.seed, mc.gdp_growth_sd, mc.common_share) == (500, 2016, 0.02, 0.5)
-    assert mc.samples["county_balance"].shape == (500, 5)
+    scenario = fiscal_sim.load_scenario(SCENARIOS / "baseline.yaml")
+    block = scenario.config["uncertainty"]
+    mc = fiscal_sim.montecarlo(scenario)
+    assert (mc.draws, mc.seed, mc.gdp_growth_sd, mc.common_share) == (
+        block["draws"], block["seed"], block["gdp_growth_sd"], block["common_share"]
+    )  # fmt: skip
+    assert mc.samples["county_balance"].shape == (block["draws"], len(scenario.years))
+    again = fiscal_sim.montecarlo(SCENARIOS / "baseline.yaml", draws=block["draws"], seed=block["seed"])
+    pd.testing.assert_frame_equal(again.summary, mc.summary, check_exact=True)
 
 
 def test_without_a_seed_one_is_chosen_and_recorded(make_scenario):
@@ -247,11 +253,12 @@ def test_chunks_are_whole_blocks_within_the_budget():
     model = fiscal_sim.compile_model(fiscal_sim.load_scenario(SCENARIOS / "baseline.yaml"))
     assert chunk_draws(model, 10_000, 100) == 96  # rounded down to whole blocks of 32
     assert chunk_draws(model, 10_000, 5) == BLOCK  # at least one block
+    assert chunk_draws(model, 10_000, 5000) == 4992  # a chunk size given is honoured
     assert chunk_draws(model, 50) == 64  # never more than the draws need (rounded up to a block)
-    from fiscal_sim.montecarlo import bytes_per_draw
-
+    assert chunk_draws(model, 100_000) == MAX_CHUNK_DRAWS  # a small county: the cap, not memory, binds
     per_draw = bytes_per_draw(model)
     assert chunk_draws(model, 100_000, budget=BLOCK * 3 * per_draw) == 3 * BLOCK
+    assert chunk_draws(model, 100_000, budget=per_draw) == BLOCK  # over budget: still one block
 
 
 def test_progress_is_reported_per_chunk(make_scenario):

@@ -252,3 +252,24 @@ def test_explain_defaults_and_errors(client, saved):
 def test_explain_a_project(client):
     response = client.get("/api/v1/scenarios/baseline/explain?project=P001")
     assert response.status_code == 200 and "P001" in response.json["name"]
+
+
+# ------------------------------------------------------------------------------------------------
+# the response cache
+
+
+def test_answers_follow_the_latest_version(client, saved, tiny):
+    before = client.post(SIM, json={"scenario_id": saved})
+    again = client.post(SIM, json={"scenario_id": saved})
+    assert again.get_data() == before.get_data()  # the same version: the same answer
+    client.put(f"/api/v1/scenarios/{saved}", json={"document": {**tiny, "county": {"own_revenue": 0}}, "version": 1})
+    after = client.post(SIM, json={"scenario_id": saved})
+    # v2 has no county own revenue, upper transfers or own expenditure: balance 75 − 60 − 75 = −60 (not 240)
+    assert before.json["county"][0]["balance"] == pytest.approx(240)
+    assert after.json["county"][0]["balance"] == pytest.approx(-60)
+
+
+def test_the_cache_can_be_turned_off(app_factory, tiny):
+    client = app_factory(RESPONSE_CACHE_BYTES=0, LOAD_BUNDLED_SCENARIOS=False).test_client()
+    first = client.post(SIM, json={"scenario": tiny})
+    assert first.status_code == 200 and client.post(SIM, json={"scenario": tiny}).json == first.json

@@ -1,0 +1,161 @@
+"""HTTP API of fiscal-sim (SPEC §4): Flask + flask-smorest, scenarios saved with every version kept.
+
+``create_app(config)`` builds the app; ``serve(host, port)`` runs it with waitress. Resources live in
+:mod:`api.resources` (one blueprint each, under ``/api/v1``); the OpenAPI document is generated from
+:mod:`api.schemas` at ``/api/v1/openapi.json`` and browsed at ``/api/v1/docs`` (assets served here, no
+CDN). A web page module ``api.web`` exposing a blueprint ``bp`` is registered when present, at ``/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import logging
+import math
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import flask
+import flask_smorest
+from flask.json.provider import DefaultJSONProvider
+
+from .cache import ResponseCache, ScenarioCache
+from .config import DEFAULTS, bundled_dir, database_url
+from .errors import ErrorSchema, error_response, http_exception_body, register_error_handlers
+from .storage import Store
+
+__all__ = ["create_app", "serve"]
+
+log = logging.getLogger(__name__)
+
+# modules that add pages to the app: each defines a Flask blueprint ``bp`` (registered when the module exists)
+PAGE_MODULES = ("api.web",)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Chinese kept readable, numpy scalars as numbers, NaN/±inf as null (JSON has no NaN)."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    @staticmethod
+    def default(value):
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy scalar
+            return value.item()
+        return DefaultJSONProvider.default(value)
+
+    def dumps(self, obj, **kwargs) -> str:
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        kwargs["allow_nan"] = False
+        try:
+            return json.dumps(obj, **kwargs)
+        except ValueError:  # a NaN or inf somewhere: replace, then dump again
+            return json.dumps(_finite(obj), **kwargs)
+
+
+def _finite(value):
+    """The same structure with every non-finite float as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and hasattr(value, "dtype"):
+        return _finite(value.item())
+    return value
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with our error body: ``{"errors": {field: [messages]}}``."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        status, errors, headers = http_exception_body(error)
+        return error_response(status, errors, headers)
+
+
+@lru_cache(maxsize=4)
+def _bundled_entries(folder: str, stamp: tuple) -> tuple:
+    """``(id, name, description, document)`` of each bundled scenario file (cached: tests start many apps)."""
+    import fiscal_sim
+    from fiscal_sim import ScenarioError
+
+    entries = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            scenario = fiscal_sim.load_scenario(path)
+        except ScenarioError as exc:
+            log.warning("bundled scenario %s not loaded: %s", path.name, exc.one_line())
+            continue
+        entries.append((path.stem, scenario.name, scenario.config["description"], scenario.document))
+    return tuple(entries)
+
+
+def seed_bundled(store: Store, folder: Path) -> int:
+    """Store the bundled scenarios (ids = file stems) when the database holds no scenario yet."""
+    if store.row_count():
+        return 0
+    files = sorted(folder.glob("*"))
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in files)
+    return store.seed(_bundled_entries(str(folder), stamp))
+
+
+def create_app(config: dict | None = None) -> flask.Flask:
+    """The API app. ``config`` overrides the defaults of :mod:`api.config` and ``FISCAL_SIM_*`` variables."""
+    app = flask.Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("FISCAL_SIM")  # FISCAL_SIM_DATABASE_URL, FISCAL_SIM_DATA_DIR, FISCAL_SIM_MAX_TOWNS …
+    app.config.update(config or {})
+    app.json = JSONProvider(app)
+    app.json.ensure_ascii = False
+
+    store = Store(database_url(app.config))
+    app.extensions["fiscal_sim"] = {
+        "store": store,
+        "cache": ScenarioCache(app.config["SCENARIO_CACHE_SIZE"]),
+        "responses": ResponseCache(app.config["RESPONSE_CACHE_BYTES"]),
+    }
+    if app.config["LOAD_BUNDLED_SCENARIOS"]:
+        folder = bundled_dir(app.config)
+        if folder is not None:
+            seed_bundled(store, folder)
+
+    register_error_handlers(app)
+    api = Api(app)
+    app.extensions["fiscal_sim"]["api"] = api
+
+    from .docs import bp as docs_bp
+    from .resources import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs_bp)
+    for module_name in PAGE_MODULES:
+        if importlib.util.find_spec(module_name) is not None:
+            app.register_blueprint(importlib.import_module(module_name).bp)
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None, *, threads: int = 8) -> None:
+    """Run the API with waitress until interrupted; prints the URL (port 0 picks a free port)."""
+    import waitress
+
+    app = create_app({"DATABASE_URL": database_url} if database_url else None)
+    server = waitress.create_server(app, host=host, port=port, threads=threads)
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{server.effective_port}"
+    print(f"fiscal-sim API listening on {base}/api/v1 (docs: {base}/api/v1/docs)", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,60 @@
+"""Settings of the API: these defaults, then ``FISCAL_SIM_<KEY>`` variables, then ``create_app(config)``.
+
+E.g. ``FISCAL_SIM_DATABASE_URL=postgresql://…``, ``FISCAL_SIM_DATA_DIR=/srv/fiscal-sim``,
+``FISCAL_SIM_MAX_TOWNS=10000`` (values are read as JSON when they parse, else as text).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fiscal_sim
+
+DEFAULTS = {
+    # request limits (per request)
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes of a request body → 413 above
+    "MAX_TOWNS": 5_000,
+    "MAX_PROJECTS": 20_000,
+    "MAX_YEARS": 50,
+    "MAX_DRAWS_PER_REQUEST": 20_000,
+    "MAX_MONTECARLO_CELLS": 10_000_000,  # draws × towns × years held in memory by one Monte Carlo run
+    "MAX_SCENARIOS_PER_REQUEST": 10,  # scenarios in one comparison, chart or export
+    # storage
+    "DATABASE_URL": None,  # any SQLAlchemy URL; default: the SQLite file DATA_DIR/fiscal_sim.sqlite3
+    "DATA_DIR": None,  # default: ./instance
+    "LOAD_BUNDLED_SCENARIOS": True,  # store scenarios/*.yaml on first start (empty database only)
+    "SCENARIOS_DIR": None,  # the bundled scenarios; default: the repository's scenarios/
+    "SCENARIO_CACHE_SIZE": 64,  # validated stored versions kept in memory
+    "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,  # answers of deterministic endpoints kept in memory (0: none)
+    # OpenAPI (flask-smorest)
+    "API_TITLE": "fiscal-sim",
+    "API_VERSION": fiscal_sim.__version__,
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+SQLITE_FILE = "fiscal_sim.sqlite3"
+
+
+def data_dir(config) -> Path:
+    """Where the default SQLite file lives: DATA_DIR, else ./instance."""
+    chosen = config.get("DATA_DIR")
+    return Path(str(chosen)) if chosen else Path.cwd() / "instance"
+
+
+def database_url(config) -> str:
+    """DATABASE_URL, else a SQLite file in the data dir (the folder is created)."""
+    url = config.get("DATABASE_URL")
+    if url:
+        return str(url)
+    folder = data_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / SQLITE_FILE).resolve()}"
+
+
+def bundled_dir(config) -> Path | None:
+    """The folder of bundled scenarios, if there is one."""
+    chosen = config.get("SCENARIOS_DIR")
+    folder = Path(str(chosen)) if chosen else Path(__file__).resolve().parent.parent / "scenarios"
+    return folder if folder.is_dir() else None

@@ -1,0 +1,66 @@
+"""POST /api/v1/charts: one chart of a comparison as PNG or SVG, or the numbers behind it as CSV."""
+
+from __future__ import annotations
+
+import threading
+
+import flask
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from .. import runner
+from ..schemas import ChartRequestSchema
+from .comparisons import EXAMPLE as COMPARISON_EXAMPLE
+from .comparisons import comparison
+
+blp = Blueprint("charts", __name__, url_prefix="/api/v1/charts", description="Charts of a comparison (图表)")
+
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
+TEXT = {"schema": {"type": "string"}}
+# matplotlib's rc_context changes process-wide settings while a chart is drawn: one chart at a time
+RENDER_LOCK = threading.Lock()
+
+
+def render(body: dict) -> tuple[bytes, str]:
+    """The chart's bytes (or CSV text) and its mimetype."""
+    from fiscal_sim.charts import figure_bytes
+
+    compared, results = comparison(body)
+    options = {} if body.get("year") is None else {"year": body["year"]}
+    if body["montecarlo"] and body["chart"] == "county_balance":
+        options["montecarlo"] = runner.montecarlo_bands(results)
+    if body["format"] == "csv":
+        frame = compared.chart_data(body["chart"], **options)
+        return frame.to_csv(index=False).encode("utf-8"), MIMETYPES["csv"]
+    with RENDER_LOCK:
+        figure = compared.chart(body["chart"], **options)
+        return figure_bytes(figure, body["format"]), MIMETYPES[body["format"]]
+
+
+@blp.route("")
+class Charts(MethodView):
+    @blp.arguments(ChartRequestSchema, example={**COMPARISON_EXAMPLE, "chart": "county_balance", "format": "png"})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "the chart (png, svg) or the numbers behind it (csv)",
+                "content": {
+                    "image/png": {"schema": {"type": "string", "format": "binary"}},
+                    "image/svg+xml": TEXT,
+                    "text/csv": TEXT,
+                },
+            }
+        }
+    )
+    def post(self, body):
+        """transfers_by_town | town_budgets | county_balance | lorenz, as png | svg | csv."""
+        # a Monte Carlo band may be drawn from a random seed: not cached
+        return runner.cached("charts", body, answer, enabled=not body["montecarlo"])
+
+
+def answer(body: dict) -> flask.Response:
+    data, mimetype = render(body)
+    response = flask.Response(data, mimetype=mimetype)
+    if body["format"] == "csv":
+        response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'
+    return response

@@ -1,0 +1,27 @@
+"""POST /api/v1/simulations: run a stored or inline scenario, with overrides."""
+
+from __future__ import annotations
+
+import flask
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from .. import runner
+from ..schemas import SimulationRequestSchema, SimulationSchema
+
+blp = Blueprint("simulations", __name__, url_prefix="/api/v1/simulations", description="Run a scenario (模拟测算)")
+
+EXAMPLE = {"scenario_id": "baseline", "overrides": {"revenue_items.vat.split.town_share": 0.6}}
+
+
+@blp.route("")
+class Simulations(MethodView):
+    @blp.arguments(SimulationRequestSchema, example=EXAMPLE)
+    @blp.response(200, SimulationSchema)
+    def post(self, body):
+        """The result frames (towns, county, indicators, projects, revocations) as lists of records."""
+        return runner.cached("simulations", body, run)
+
+
+def run(body: dict) -> flask.Response:
+    return flask.jsonify(runner.result_payload(runner.simulate(runner.request_scenario(body))))

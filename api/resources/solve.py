@@ -1,0 +1,45 @@
+"""POST /api/v1/solve: goal seeking (SPEC §1.10)."""
+
+from __future__ import annotations
+
+import flask
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+import fiscal_sim
+
+from .. import runner
+from ..schemas import SolveRequestSchema, SolveSchema
+
+blp = Blueprint("solve", __name__, url_prefix="/api/v1/solve", description="Goal seeking (目标求解)")
+
+EXAMPLE = {
+    "scenario_id": "baseline",
+    "parameter": "revenue_items.vat.split.town_share",
+    "target": "county_balance",
+    "value": 0,
+    "year": 2020,
+    "bounds": [0, 1],
+}
+
+
+@blp.route("")
+class Solve(MethodView):
+    @blp.arguments(SolveRequestSchema, example=EXAMPLE)
+    @blp.response(200, SolveSchema)
+    def post(self, body):
+        """The parameter value that makes the target metric equal value in year."""
+        return runner.cached("solve", body, seek)
+
+
+def seek(body: dict) -> flask.Response:
+    scenario = runner.request_scenario(body)
+    options = {key: body[key] for key in ("year", "bounds") if key in body}
+    if "bounds" in options:
+        options["bounds"] = tuple(options["bounds"])
+    found = fiscal_sim.solve(
+        scenario, parameter=body["parameter"], target=body["target"], value=body["value"], **options
+    )
+    payload = {key: value for key, value in found.items() if key != "result"}
+    payload["result"] = runner.result_payload(found["result"])
+    return flask.jsonify(payload)

@@ -1,0 +1,319 @@
+"""Saved scenarios: an append-only table of versions (SQLAlchemy 2 ORM, SQLite by default).
+
+Every save appends a row ``(scenario_id, version, …)``; nothing is ever updated or removed. A unique
+constraint on ``(scenario_id, version)`` decides races: of two writers replacing the same version, the
+database accepts one and the other gets :class:`ConflictError`. Deleting appends a *tombstone* row (the
+next version, ``deleted`` set, no document): the scenario then disappears from the list and reads as not
+found, while every earlier row stays in the table.
+
+On SQLite, write transactions start with ``BEGIN IMMEDIATE`` so a writer reads the latest version under
+the write lock (no stale read followed by a failed upgrade), and the file runs in WAL mode with
+``synchronous=FULL`` so an acknowledged save survives a crash of the server.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+MAX_ID_LENGTH = 64
+
+
+class NotFoundError(LookupError):
+    """No such scenario, or no such version of it (or the scenario was deleted)."""
+
+
+class ConflictError(RuntimeError):
+    """The version a writer meant to replace is no longer the latest."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ScenarioVersion(Base):
+    """One saved version of a scenario (方案版本); rows are only ever inserted."""
+
+    __tablename__ = "scenario_versions"
+    __table_args__ = (UniqueConstraint("scenario_id", "version", name="uq_scenario_versions_id_version"),)
+
+    row: Mapped[int] = mapped_column("row_id", Integer, primary_key=True, autoincrement=True)
+    scenario_id: Mapped[str] = mapped_column(String(MAX_ID_LENGTH), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    document: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class StoredScenario:
+    """A version as read back: what GET returns."""
+
+    id: str
+    version: int
+    name: str
+    description: str
+    document: dict
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ScenarioSummary:
+    """One line of the scenario list: the latest version of a scenario that is not deleted."""
+
+    id: str
+    version: int
+    name: str
+    description: str
+    created_at: datetime  # of version 1
+    updated_at: datetime  # of the latest version
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _json_default(value):
+    """numpy scalars that a table reader may leave in a document."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """WAL + synchronous=FULL on every connection; BEGIN IMMEDIATE for transactions marked ``immediate``."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        immediate = connection.get_execution_options().get("immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write transactions."""
+    serializer = partial(json.dumps, ensure_ascii=False, default=_json_default)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, json_serializer=serializer, connect_args={"timeout": 30})
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(url, json_serializer=serializer, pool_pre_ping=True)
+
+
+class Store:
+    """The scenario versions table behind the API."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._writer = self.engine.execution_options(immediate=True)
+        Base.metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    # ---------------------------------------------------------------- reading
+
+    def _latest_row(self, session: Session, scenario_id: str) -> ScenarioVersion | None:
+        return session.scalars(
+            select(ScenarioVersion)
+            .where(ScenarioVersion.scenario_id == scenario_id)
+            .order_by(ScenarioVersion.version.desc())
+            .limit(1)
+        ).first()
+
+    def head(self, scenario_id: str, version: int | None = None) -> tuple[str, int]:
+        """``(id, version)`` of the latest version (or of ``version``), without reading the document."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(ScenarioVersion.version, ScenarioVersion.deleted)
+                .where(ScenarioVersion.scenario_id == scenario_id)
+                .order_by(ScenarioVersion.version.desc())
+                .limit(1)
+            ).all()
+            if not rows or rows[0].deleted:
+                raise NotFoundError(f"no scenario {scenario_id!r}")
+            latest = rows[0].version
+            if version is None or version == latest:
+                return scenario_id, latest
+            found = connection.execute(
+                select(ScenarioVersion.deleted).where(
+                    ScenarioVersion.scenario_id == scenario_id, ScenarioVersion.version == version
+                )
+            ).first()
+            if found is None or found.deleted:
+                raise NotFoundError(f"scenario {scenario_id!r} has no version {version} (the latest is {latest})")
+            return scenario_id, version
+
+    def get(self, scenario_id: str, version: int | None = None) -> StoredScenario:
+        """The latest version, or version ``version``; NotFoundError when deleted or absent."""
+        with Session(self.engine) as session:
+            latest = self._latest_row(session, scenario_id)
+            if latest is None or latest.deleted:
+                raise NotFoundError(f"no scenario {scenario_id!r}")
+            row = latest
+            if version is not None and version != latest.version:
+                row = session.scalars(
+                    select(ScenarioVersion).where(
+                        ScenarioVersion.scenario_id == scenario_id, ScenarioVersion.version == version
+                    )
+                ).first()
+                if row is None or row.deleted:
+                    raise NotFoundError(
+                        f"scenario {scenario_id!r} has no version {version} (the latest is {latest.version})"
+                    )
+            return StoredScenario(
+                row.scenario_id, row.version, row.name, row.description, row.document, _utc(row.created_at)
+            )
+
+    def versions(self, scenario_id: str) -> list[int]:
+        """Every saved version number of a scenario, oldest first (tombstones left out)."""
+        with Session(self.engine) as session:
+            return list(
+                session.scalars(
+                    select(ScenarioVersion.version)
+                    .where(ScenarioVersion.scenario_id == scenario_id, ScenarioVersion.deleted.is_(False))
+                    .order_by(ScenarioVersion.version)
+                )
+            )
+
+    def list(self) -> list[ScenarioSummary]:
+        """The latest version of every scenario that is not deleted, by name."""
+        spans = (
+            select(
+                ScenarioVersion.scenario_id,
+                func.max(ScenarioVersion.version).label("latest"),
+                func.min(ScenarioVersion.created_at).label("first_created"),
+            )
+            .group_by(ScenarioVersion.scenario_id)
+            .subquery()
+        )
+        query = (
+            select(ScenarioVersion, spans.c.first_created)
+            .join(
+                spans,
+                (ScenarioVersion.scenario_id == spans.c.scenario_id) & (ScenarioVersion.version == spans.c.latest),
+            )
+            .where(ScenarioVersion.deleted.is_(False))
+            .order_by(ScenarioVersion.name, ScenarioVersion.scenario_id)
+        )
+        with Session(self.engine) as session:
+            return [
+                ScenarioSummary(
+                    row.scenario_id, row.version, row.name, row.description, _utc(first), _utc(row.created_at)
+                )
+                for row, first in session.execute(query)
+            ]
+
+    def row_count(self) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(ScenarioVersion))
+
+    # ---------------------------------------------------------------- writing
+
+    def _insert(self, session: Session, scenario_id: str, version: int, name: str, description: str, document):
+        session.add(
+            ScenarioVersion(
+                scenario_id=scenario_id,
+                version=version,
+                name=name,
+                description=description,
+                document=document,
+                deleted=document is None,
+                created_at=datetime.now(UTC),
+            )
+        )
+
+    def create(self, name: str, description: str, document: dict) -> tuple[str, int]:
+        """A new scenario at version 1 under a fresh random id."""
+        for _ in range(5):  # a clash of 48 random bits is next to impossible; retry anyway
+            scenario_id = secrets.token_hex(6)
+            try:
+                with Session(self._writer) as session, session.begin():
+                    self._insert(session, scenario_id, 1, name, description, document)
+                return scenario_id, 1
+            except IntegrityError:
+                continue
+        raise ConflictError("could not allocate a scenario id")
+
+    def _next_version(self, session: Session, scenario_id: str, expected: int | None) -> int:
+        latest = self._latest_row(session, scenario_id)
+        if latest is None or latest.deleted:
+            raise NotFoundError(f"no scenario {scenario_id!r}")
+        if expected is not None and expected != latest.version:
+            raise ConflictError(
+                f"version {expected} is not the latest version of {scenario_id!r} (the latest is {latest.version});"
+                " read it again and apply your changes to it"
+            )
+        return latest.version + 1
+
+    def replace(self, scenario_id: str, expected: int, name: str, description: str, document: dict) -> int:
+        """Append version ``expected + 1``; ConflictError when ``expected`` is not the latest."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                version = self._next_version(session, scenario_id, expected)
+                self._insert(session, scenario_id, version, name, description, document)
+        except IntegrityError:  # another writer inserted the same version first
+            raise ConflictError(
+                f"version {expected} of {scenario_id!r} was replaced by another client meanwhile"
+            ) from None
+        return version
+
+    def delete(self, scenario_id: str, expected: int | None = None) -> int:
+        """Append a tombstone; returns its version. Earlier versions stay in the table."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                version = self._next_version(session, scenario_id, expected)
+                name = self._latest_row(session, scenario_id).name
+                self._insert(session, scenario_id, version, name, "", None)
+        except IntegrityError:
+            raise ConflictError(f"{scenario_id!r} was changed by another client meanwhile") from None
+        return version
+
+    def seed(self, entries: Iterable[tuple[str, str, str, dict]]) -> int:
+        """Store ``(id, name, description, document)`` as version 1 each, only into an empty table."""
+        entries = list(entries)
+        try:
+            with Session(self._writer) as session, session.begin():
+                if session.scalar(select(func.count()).select_from(ScenarioVersion)):
+                    return 0
+                for scenario_id, name, description, document in entries:
+                    self._insert(session, scenario_id, 1, name, description, document)
+        except IntegrityError:  # another process seeded at the same moment
+            return 0
+        return len(entries)
