@@ -208,9 +208,9 @@ def _compile_all_tables(rules: dict, towns, collected0, drivers, n_years, pilot_
     return out
 
 
-def _town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray) -> np.ndarray:
+def _town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray, out=None) -> np.ndarray:
     """What the towns keep of each item ``[k, d, i]``, by the rules in force for their pilot status."""
-    portion = model.split_table(t, False).town_portion(collected)
+    portion = model.split_table(t, False).town_portion(collected, out=out)
     if model.has_pilot_rules and pilot.any():
         items = model.pilot_items
         as_pilot = model.split_table(t, True).town_portion(collected[items])
@@ -282,7 +282,9 @@ def run(
     streak = np.zeros((n_draws, n_towns), dtype=np.int64)
     revoked_year = np.zeros((n_draws, n_towns), dtype=np.int64)
     previous_transfer = np.zeros((n_draws, n_towns))
-    own_prev = own_revenue(_town_portion(model, -1, collected, pilot), rem)
+    # the base year is the same in every draw: split one row and broadcast it
+    own_prev = np.broadcast_to(own_revenue(_town_portion(model, -1, collected[:, :1], pilot[:1]), rem), pilot.shape)
+    portion_buffer = np.empty_like(collected)
     kept = [name for name in TOWN_ARRAYS if name in town_outputs]
     block = np.empty((len(kept), n_draws, n_years, n_towns))
     out_t = {name: block[c] for c, name in enumerate(kept)}
@@ -317,7 +319,7 @@ def run(
             np.multiply(elasticity, g, out=factor)
             factor += 1.0
             collected *= factor
-        to_town = _town_portion(model, t, collected, pilot)
+        to_town = _town_portion(model, t, collected, pilot, out=portion_buffer)
         retained = np.sum(to_town, axis=0, out=slot("town_retained"))
         own = np.subtract(retained, rem, out=slot("own_revenue"))
         if full_capacity:

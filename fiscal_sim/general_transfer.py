@@ -46,40 +46,43 @@ def need_adjusted_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max
     """
     gaps, need = np.broadcast_arrays(gaps, need)
     pool = np.asarray(pool, dtype=np.float64)
-    if gaps.size and gaps.size == gaps.shape[-1]:  # one case: work on the towns with a gap only
-        keep = np.flatnonzero(gaps.reshape(-1) > 0)
-        rate = _newton_rate(gaps.reshape(1, -1)[:, keep], need.reshape(1, -1)[:, keep], pool.reshape(1), max_iter)
-        return rate.reshape(gaps.shape[:-1])
     return _newton_rate(gaps, need, pool, max_iter)
 
 
 def _newton_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter: int) -> np.ndarray:
-    has_gap = gaps > 0
-    need = np.where(has_gap, need, 0.0)
-    total = gaps.sum(axis=-1)
-    covered = total <= pool
-    unbounded = np.where(need > 0, 0.0, gaps).sum(axis=-1) >= pool
-    rate = np.zeros(total.shape)
-    tolerance = 1e-13 * np.maximum(pool, 1.0)
-    active_rows = ~(covered | unbounded)
-    fallback = np.zeros_like(active_rows)
+    lead, n = gaps.shape[:-1], gaps.shape[-1]
+    cases = int(np.prod(lead, dtype=np.int64))
+    g_all = gaps.reshape(cases, n)
+    s_all = np.where(g_all > 0, need.reshape(cases, n), 0.0)
+    p_all = np.broadcast_to(pool, lead).reshape(-1)
+    towns = (g_all > 0).any(axis=0)  # towns with a gap in some case
+    g_all, s_all = g_all[:, towns], s_all[:, towns]
+    covered = g_all.sum(axis=-1) <= p_all
+    unbounded = np.where(s_all > 0, 0.0, g_all).sum(axis=-1) >= p_all
+    rate = np.zeros(p_all.shape)
+    rows = np.flatnonzero(~(covered | unbounded))  # cases still climbing; shrinks as they settle
+    g, s, p, r = g_all[rows], s_all[rows], p_all[rows], np.zeros(rows.size)
+    fallback = []
     for _ in range(max_iter):
-        if not active_rows.any():
+        if rows.size == 0:
             break
-        excess = gaps - rate[..., None] * need
+        excess = g - r[:, None] * s
         positive = excess > 0
         value = np.where(positive, excess, 0.0).sum(axis=-1)
-        slope = np.where(positive, need, 0.0).sum(axis=-1)
-        done = np.abs(value - pool) <= tolerance
-        with np.errstate(over="ignore"):
-            step = np.where(slope > 0, (value - pool) / np.where(slope > 0, slope, 1.0), 0.0)
-        fallback |= active_rows & ~np.isfinite(step)
-        active_rows &= ~done & (step > 0) & np.isfinite(step)
-        rate = np.where(active_rows, rate + step, rate)
-    fallback |= active_rows  # not settled in max_iter steps, or a step overflowed: solve exactly
-    if fallback.any():
-        rate = np.where(fallback, need_adjusted_rate_sorted(gaps, need, pool), rate)
-    return np.where(covered, 0.0, np.where(unbounded, np.inf, rate))
+        slope = np.where(positive, s, 0.0).sum(axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = np.where(slope > 0, (value - p) / np.where(slope > 0, slope, 1.0), 0.0)
+        overflow = ~np.isfinite(step)
+        settled = (np.abs(value - p) <= 1e-13 * np.maximum(p, 1.0)) | (step <= 0)
+        rate[rows[settled & ~overflow]] = r[settled & ~overflow]
+        fallback.append(rows[overflow])
+        go_on = ~(settled | overflow)
+        rows, g, s, p, r = rows[go_on], g[go_on], s[go_on], p[go_on], r[go_on] + step[go_on]
+    fallback.append(rows)  # not settled in max_iter steps, or a step overflowed: solve exactly
+    exact = np.concatenate(fallback)
+    if exact.size:
+        rate[exact] = need_adjusted_rate_sorted(g_all[exact], s_all[exact], p_all[exact])
+    return np.where(covered, 0.0, np.where(unbounded, np.inf, rate)).reshape(lead)
 
 
 def need_adjusted_rate_sorted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -91,6 +94,8 @@ def need_adjusted_rate_sorted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarr
     """
     gaps, need = np.broadcast_arrays(gaps, need)
     pool = np.asarray(pool, dtype=np.float64)
+    if gaps.shape[-1] == 0:  # no towns: nothing to ration
+        return np.zeros(gaps.shape[:-1])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(gaps > 0, np.where(need > 0, gaps / need, np.inf), 0.0)
     order = np.argsort(-ratio, axis=-1, kind="stable")
@@ -118,6 +123,9 @@ def ration_need_adjusted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray) -
     finite = np.isfinite(rate)
     safe_rate = np.where(finite, rate, 0.0)
     adjusted = np.where(gaps > 0, np.maximum(gaps - safe_rate[..., None] * need, 0.0), 0.0)
+    # a town at the margin keeps rounding crumbs (~1e-11) instead of 0; they would count as a
+    # "previous transfer" for growth limits next year
+    adjusted = np.where(adjusted <= 1e-9 * np.maximum(gaps, 1.0), 0.0, adjusted)
     if not finite.all():
         zero_need_gaps = np.where(need > 0, 0.0, gaps)
         fallback, _ = ration_proportional(zero_need_gaps, pool)

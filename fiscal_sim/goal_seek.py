@@ -18,7 +18,6 @@ from functools import cache
 
 import numpy as np
 from marshmallow import Schema
-from scipy import optimize as so
 
 from . import schema as schema_module
 from .engine import compile_model, run
@@ -194,6 +193,8 @@ def solve(
     raises :class:`SolveError` (which bound comes closest, and the metric there) when no value in
     the bounds reaches the target, and :class:`ScenarioError` for a bad parameter, metric or year.
     """
+    from scipy import optimize as so  # imported on use: scipy.optimize is slow to import
+
     scenario = _load(scenario)
     if not isinstance(parameter, str) or not parameter:
         raise ScenarioError(
@@ -337,6 +338,8 @@ def optimize(
 
     Returns ``{values: {PATH: x}, metric, result, success, message, constraints, iterations, evaluations}``.
     """
+    from scipy import optimize as so  # imported on use: scipy.optimize is slow to import
+
     scenario = _load(scenario)
     if not isinstance(parameters, dict) or not parameters:
         raise ScenarioError({"parameters": ["give at least one PATH: (lo, hi)"]})

@@ -69,10 +69,11 @@ class SplitTable:
     first_share: np.ndarray  # (n_items, n_towns)
     steps: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
 
-    def town_portion(self, collected: np.ndarray) -> np.ndarray:
-        """What the towns keep of ``collected[item, ..., town]``."""
+    def town_portion(self, collected: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """What the towns keep of ``collected[item, ..., town]`` (into ``out`` when given)."""
         extra = (1,) * (collected.ndim - 2)
-        out = collected * self.first_share.reshape(self.first_share.shape[:1] + extra + self.first_share.shape[1:])
+        first = self.first_share.reshape(self.first_share.shape[:1] + extra + self.first_share.shape[1:])
+        out = np.multiply(collected, first, out=out)
         if self.steps:
             above = np.empty(collected.shape[1:])
             for items, thresholds, increments in self.steps:

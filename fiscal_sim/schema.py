@@ -288,7 +288,9 @@ class UncertaintySchema(Strict):
     """Monte Carlo of GDP growth."""
 
     draws = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_DRAWS))
-    seed = fields.Integer(load_default=None, allow_none=True)
+    seed = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, error="must not be negative")
+    )
     gdp_growth_sd = fields.Float(load_default=0.0, validate=NON_NEGATIVE)
     common_share = fields.Float(load_default=0.0, validate=SHARE)
 
