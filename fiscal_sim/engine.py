@@ -199,12 +199,17 @@ def _compile_all_tables(rules: dict, towns, collected0, drivers, n_years, pilot_
 
         return base_of
 
+    def compile_year(t, flag):
+        if not flag:
+            return compile_table(rules[False], base_of_year(t))
+        base_of = base_of_year(t)  # pilot tables hold the items with pilot rules only
+        return compile_table(rules[True].restrict(pilot_items), lambda kk, split: base_of(pilot_items[kk], split))
+
     out = {}
     for flag in (False, True) if pilot_items.size else (False,):
-        static = compile_table(rules[flag], base_of_year(-1))
+        static = compile_year(-1, flag)
         for t in range(-1, n_years):
-            table = compile_table(rules[flag], base_of_year(t)) if growing and t >= 0 else static
-            out[(t, flag)] = table.subset(pilot_items) if flag else table
+            out[(t, flag)] = compile_year(t, flag) if growing and t >= 0 else static
     return out
 
 

@@ -55,8 +55,8 @@ def _newton_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter:
     g_all = gaps.reshape(cases, n)
     s_all = np.where(g_all > 0, need.reshape(cases, n), 0.0)
     p_all = np.broadcast_to(pool, lead).reshape(-1)
-    towns = (g_all > 0).any(axis=0)  # towns with a gap in some case
-    g_all, s_all = g_all[:, towns], s_all[:, towns]
+    towns = np.flatnonzero((g_all > 0).any(axis=0))  # towns with a gap in some case
+    g_all, s_all = g_all.take(towns, axis=1), s_all.take(towns, axis=1)
     covered = g_all.sum(axis=-1) <= p_all
     unbounded = np.where(s_all > 0, 0.0, g_all).sum(axis=-1) >= p_all
     rate = np.zeros(p_all.shape)

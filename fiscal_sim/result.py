@@ -63,13 +63,12 @@ class Result:
         # the engine's output block is already column-major: the frame wraps it without copying
         block = self.trace.block[:, 0].reshape(len(TOWN_ARRAYS), n_years * n_towns).T
         frame = pd.DataFrame(block, columns=list(TOWN_ARRAYS), copy=False)
-        names = m.scenario.towns["name"]
         frame.insert(0, "year", np.repeat(m.years, n_towns))
-        frame.insert(1, "town", pd.Categorical.from_codes(codes, categories=pd.Index(m.town_ids, dtype=object)))
-        if names.is_unique:
-            frame.insert(2, "name", pd.Categorical.from_codes(codes, categories=pd.Index(names.tolist(), dtype=object)))
+        frame.insert(1, "town", pd.Categorical.from_codes(codes, dtype=m.scenario.town_categories))
+        if m.scenario.name_categories is not None:
+            frame.insert(2, "name", pd.Categorical.from_codes(codes, dtype=m.scenario.name_categories))
         else:
-            frame.insert(2, "name", np.tile(names.to_numpy(object), n_years))
+            frame.insert(2, "name", np.tile(m.scenario.towns["name"].to_numpy(object), n_years))
         frame.insert(3, "pilot", self.trace.arrays["pilot"][0].ravel())
         return frame
 
@@ -89,8 +88,7 @@ class Result:
             {
                 "year": np.repeat(m.years, n_towns * n_items),
                 "town": pd.Categorical.from_codes(
-                    np.tile(np.repeat(np.arange(n_towns), n_items), n_years),
-                    categories=pd.Index(m.town_ids, dtype=object),
+                    np.tile(np.repeat(np.arange(n_towns), n_items), n_years), dtype=m.scenario.town_categories
                 ),
                 "item": pd.Categorical.from_codes(
                     np.tile(np.arange(n_items), n_years * n_towns), categories=pd.Index(items, dtype=object)

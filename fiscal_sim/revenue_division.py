@@ -84,17 +84,6 @@ class SplitTable:
                     out[k] += above
         return out
 
-    def subset(self, items: np.ndarray) -> SplitTable:
-        """The table of some items only (renumbered in the order given)."""
-        position = {int(k): n for n, k in enumerate(items)}
-        steps = []
-        for step_items, thresholds, increments in self.steps:
-            keep = np.array([n for n, k in enumerate(step_items) if int(k) in position], dtype=np.intp)
-            if keep.size:
-                renumbered = np.array([position[int(step_items[n])] for n in keep], dtype=np.intp)
-                steps.append((renumbered, thresholds[keep], increments[keep]))
-        return SplitTable(self.first_share[items], tuple(steps))
-
     def threshold(self, k: int, i: int, j: int = 0) -> float:
         """The j-th threshold of town i's rule for item k (for explanations)."""
         if j < len(self.steps):
@@ -114,6 +103,10 @@ class RuleAssignment:
 
     def rule(self, k: int, i: int) -> dict:
         return self.rules[k][self.index[k, i]]
+
+    def restrict(self, items: np.ndarray) -> RuleAssignment:
+        """The assignment of some items only (renumbered in the order given)."""
+        return RuleAssignment([self.rules[k] for k in items], self.index[items])
 
 
 def assign_rules(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,17 @@ class Scenario:
     @property
     def name(self) -> str:
         return self.config["name"]
+
+    @cached_property
+    def town_categories(self) -> pd.CategoricalDtype:
+        """Town ids as a categorical type, for result frames (built once per scenario)."""
+        return pd.CategoricalDtype(pd.Index(self.towns["id"].tolist(), dtype=object))
+
+    @cached_property
+    def name_categories(self) -> pd.CategoricalDtype | None:
+        """Town names as a categorical type when they are unique (else result frames keep text)."""
+        names = self.towns["name"]
+        return pd.CategoricalDtype(pd.Index(names.tolist(), dtype=object)) if names.is_unique else None
 
     @property
     def years(self) -> np.ndarray:
@@ -410,7 +422,7 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
             [*numeric, *signed, *(parent.checked_columns if parent is not None and towns is parent.towns else ())]
         )
     )
-    return Scenario(
+    scenario = Scenario(
         document=document,
         config=config,
         towns=towns,
@@ -419,3 +431,5 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
         classes=classes,
         checked_columns=checked,
     )
+    scenario.town_categories, scenario.name_categories  # noqa: B018  (part of loading: built once, here)
+    return scenario
