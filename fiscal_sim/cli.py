@@ -211,6 +211,92 @@ def cmd_template(args) -> int:
     return 0
 
 
+class _ProgressBar:
+    """A tqdm bar on stderr that appears only once a run has taken more than a second."""
+
+    def __init__(self):
+        self.bar = None
+        self.start = None
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if self.start is None:
+            self.start = now
+        if self.bar is None and now - self.start > 1.0 and done < total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="draw", desc="Monte Carlo", file=sys.stderr, leave=False)
+            self.bar.update(done)
+        elif self.bar is not None:
+            self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_montecarlo(args) -> int:
+    from . import montecarlo
+
+    bar = _ProgressBar()
+    try:
+        mc = montecarlo(args.file if not args.set else _scenario(args), draws=args.draws, seed=args.seed, progress=bar)
+    finally:
+        bar.close()
+    out = Path(args.out) if args.out else Path("out") / f"{Path(args.file).stem}_montecarlo"
+    written = []
+    if args.format == "csv":
+        for name in ("summary", "pilots"):
+            path = out / f"{name}.csv"
+            frame = getattr(mc, name)
+            atomic_write(path, lambda p, f=frame: f.to_csv(p, index=False, encoding="utf-8-sig"))
+            written.append(path)
+    elif args.format == "json":
+        path = out / "montecarlo.json"
+        text = json.dumps(mc.to_dict(), ensure_ascii=False, indent=1)
+        atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+        written.append(path)
+    else:
+        from .excel import write_workbook
+
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "montecarlo.xlsx"
+        write_workbook(path, {mc.name: mc.central}, montecarlo={mc.name: mc.summary})
+        written.append(path)
+    columns = ["year", "required_transfers_p5", "required_transfers_p50", "required_transfers_p95"]
+    columns += ["county_balance_p5", "county_balance_p50", "county_balance_p95", "p_county_deficit"]
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.2f}".format):
+        print(f"{mc.name}: {mc.draws} draws, seed {mc.seed}, GDP growth sd {mc.gdp_growth_sd:g} ({mc.unit})")
+        print(mc.summary[columns].to_string(index=False))
+        if len(mc.pilots):
+            print("\nP(pilot status revoked by the last year):")
+            print(mc.pilots[["town", "name", "p_revoked"]].to_string(index=False))
+    print("\nwritten: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _scenario(args):
+    from . import load_scenario
+
+    return load_scenario(args.file, _overrides(args.set))
+
+
+def cmd_solve(args) -> int:
+    from . import solve
+
+    bounds = tuple(args.bounds) if args.bounds else None
+    found = solve(
+        _scenario(args), parameter=args.parameter, target=args.target, value=args.value, year=args.year, bounds=bounds
+    )
+    year = args.year if args.year is not None else int(found["result"].years[-1])
+    print(f"{args.parameter} = {found['value']:.10g}  →  {args.target} in {year} = {found['metric']:,.6f}")
+    if found.get("message"):
+        print(found["message"])
+    return 0
+
+
 def cmd_serve(args) -> int:
     try:
         import api  # the HTTP edge: it imports the core, never the other way round
@@ -258,6 +344,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="write an empty scenario workbook to fill in")
     p.add_argument("out", metavar="OUT.xlsx")
     p.set_defaults(func=cmd_template)
+
+    p = with_set(sub.add_parser("montecarlo", help="uncertainty of required transfers and county balance"))
+    p.add_argument("file")
+    p.add_argument("--draws", type=int, help="number of draws (default: the scenario's uncertainty.draws)")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's uncertainty.seed)")
+    p.add_argument("--out", help="output folder (default out/<scenario>_montecarlo)")
+    p.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv")
+    p.set_defaults(func=cmd_montecarlo)
+
+    p = with_set(sub.add_parser("solve", help="find the setting that makes a metric hit a value"))
+    p.add_argument("file")
+    p.add_argument("--parameter", required=True, metavar="PATH", help="e.g. revenue_items.vat.split.town_share")
+    p.add_argument("--target", required=True, metavar="METRIC", help="an indicator, or county.<column>")
+    p.add_argument("--value", required=True, type=float)
+    p.add_argument("--year", type=int, help="default: the last simulated year")
+    p.add_argument("--bounds", nargs=2, type=float, metavar=("LO", "HI"))
+    p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("serve", help="run the HTTP API and web page (waitress)")
     p.add_argument("--host", default="127.0.0.1")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from fiscal_sim.cli import main
+
+BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
 
 
 def run_cli(capsys, *argv):
@@ -167,3 +170,66 @@ def test_template_then_load_is_a_clear_error_until_filled(capsys, tmp_path):
     assert code == 0 and path.exists()
     code, out, err = run_cli(capsys, "validate", path)
     assert_one_line_error(code, out, err)  # an empty workbook is not a scenario yet
+
+
+def test_montecarlo_csv_and_json(capsys, tmp_path):
+    baseline = BASELINE
+    code, out, err = run_cli(capsys, "montecarlo", baseline, "--draws", 64, "--seed", 5, "--out", tmp_path / "csv")
+    assert code == 0 and err == ""
+    assert "64 draws, seed 5" in out
+    summary = pd.read_csv(tmp_path / "csv" / "summary.csv", encoding="utf-8-sig")
+    assert (summary["required_transfers_p5"] <= summary["required_transfers_p95"]).all()
+    assert summary["p_county_deficit"].between(0, 1).all()
+    code, _, err = run_cli(
+        capsys, "montecarlo", baseline, "--draws", 64, "--seed", 5, "--format", "json", "--out", tmp_path / "json"
+    )
+    data = json.loads((tmp_path / "json" / "montecarlo.json").read_text(encoding="utf-8"))
+    assert code == 0 and data["draws"] == 64 and data["seed"] == 5
+    # same seed, same numbers, whatever the output format
+    assert [r["county_balance_p50"] for r in data["summary"]] == pytest.approx(summary["county_balance_p50"].tolist())
+
+
+def test_solve_prints_the_value_and_the_metric(capsys):
+    code, out, err = run_cli(
+        capsys,
+        "solve",
+        BASELINE,
+        "--parameter",
+        "revenue_items.vat.split.town_share",
+        "--target",
+        "county.balance",
+        "--value",
+        0,
+        "--year",
+        2020,
+    )
+    assert code == 0 and err == ""
+    value = float(out.split("=")[1].split()[0])
+    assert 0 < value < 1 and "county.balance in 2020 = 0.000000" in out
+    # the solved share reproduces the target when simulated again
+    import fiscal_sim
+
+    r = fiscal_sim.simulate(BASELINE, {"revenue_items.vat.split.town_share": value})
+    assert r.county.set_index("year").loc[2020, "balance"] == pytest.approx(0, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["montecarlo", BASELINE, "--draws", "200000"],
+            "draws: must be a whole number from 1 to 100,000",
+        ),
+        (
+            ["solve", BASELINE, "--parameter", "revenue_items.vat.split.town_share"]
+            + ["--target", "county.balance", "--value", "99999"],
+            "cannot reach 99,999.00 in 2020",
+        ),
+        (["solve", BASELINE, "--target", "county.balance", "--value", "0"], "--parameter"),
+        (["serve", "--port", "70000"], "--port must be between 0 and 65535"),
+    ],
+)
+def test_montecarlo_solve_serve_errors_are_one_line(capsys, argv, message):
+    code, out, err = run_cli(capsys, *argv)
+    assert_one_line_error(code, out, err)
+    assert message in err
