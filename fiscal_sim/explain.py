@@ -56,8 +56,10 @@ class Explanation:
     def text(self, indent: int = 0) -> str:
         pad = "  " * indent
         value = self.value
-        if isinstance(value, (float, np.floating)):
-            shown = f"{value:,.2f}" + (f" {self.unit}" if self.unit else "")
+        if isinstance(value, (float, np.floating)) and self.unit:
+            shown = f"{value:,.2f} {self.unit}"
+        elif isinstance(value, (float, np.floating)):  # rates and ratios: enough digits to check by hand
+            shown = f"{value:.6g}"
         else:
             shown = str(value)
         line = f"{pad}{self.name} = {shown}"
@@ -151,15 +153,12 @@ def _standard_expenditure(ctx: _Context) -> Explanation:
     need = m.expenditure.need(t)[i]
     inputs = []
     for f, fn in enumerate(m.scenario.config["expenditure_functions"]):
-        driver = (
-            1.0
-            if fn["driver"] == "one"
-            else float(m.expenditure.base_quantity[f, i] * m.expenditure.driver_factor[t, f])
-        )
-        factor_note = f" × cost factor {fn['cost_factor']}" if fn["cost_factor"] else ""
+        driver = 1.0
+        if fn["driver"] != "one":
+            driver = float(m.scenario.towns[fn["driver"]].iat[i] * m.expenditure.driver_factor[t, f])
+        factor_note = ""
         if fn["cost_factor"]:
-            cf = float(m.scenario.towns[fn["cost_factor"]].iat[i])
-            driver = driver / cf if cf else driver
+            factor_note = f" × cost factor {fn['cost_factor']} {float(m.scenario.towns[fn['cost_factor']].iat[i]):g}"
         inputs.append(
             Explanation(
                 f"{fn['id']} {fn.get('name', '')}".strip(),
