@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from .errors import ScenarioError
@@ -297,7 +298,11 @@ def make_chart(
     unit = next(iter(results.values())).unit
     rc = cjk_rc()
     with _DRAWING, rc_context(rc):
-        return _DRAW[name](data, unit, chart_year(results, year), dpi)
+        fig = _DRAW[name](data, unit, chart_year(results, year), dpi)
+    if "font.sans-serif" in rc:  # pinned on each text, so the figure renders with it anywhere (notebooks, savefig)
+        for text in fig.findobj(Text):
+            text.set_fontfamily(rc["font.sans-serif"])
+    return fig
 
 
 def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: float | None = None) -> bytes:
