@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable
 
 import flask
-import numpy as np
 import pandas as pd
 
 import fiscal_sim
 from fiscal_sim import Scenario, ScenarioError
+from fiscal_sim.records import frame_records as records  # noqa: F401  (used by the pages)
 
 from .cache import CachedResponse, ResponseCache, ScenarioCache
 from .errors import ApiError, prefixed
@@ -244,42 +244,9 @@ def cached(endpoint: str, body: dict, compute: Callable[[dict], flask.Response],
 # payloads
 
 
-def _column_values(series: pd.Series) -> list:
-    """One column as Python scalars, with NaN, ±inf and NA as None."""
-    numpy_dtype = isinstance(series.dtype, np.dtype)
-    if numpy_dtype and series.dtype.kind == "f":
-        values = series.to_numpy()
-        out = values.tolist()
-        missing = ~np.isfinite(values)
-    elif numpy_dtype and series.dtype.kind in "biu":
-        return series.to_numpy().tolist()
-    else:  # text, categories, nullable integers
-        out = series.to_numpy(dtype=object).tolist()
-        missing = series.isna().to_numpy()
-    for position in np.flatnonzero(missing):
-        out[position] = None
-    return out
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """A frame as JSON-ready records (column by column: pandas' own to_dict is slow on small frames)."""
-    names = [str(c) for c in frame.columns]
-    columns = [_column_values(frame[c]) for c in frame.columns]
-    return [dict(zip(names, row)) for row in zip(*columns)]
-
-
 def result_payload(result: fiscal_sim.Result) -> dict:
     """SPEC §4: the result frames as lists of records."""
-    return {
-        "name": result.name,
-        "unit": result.unit,
-        "years": [int(y) for y in result.years],
-        "towns": records(result.towns),
-        "county": records(result.county),
-        "indicators": records(result.indicators),
-        "projects": records(result.projects),
-        "revocations": records(result.revocations),
-    }
+    return result.to_dict()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from .errors import ScenarioError, SolveError
+from .records import frame_records
 
 FRAMES = ("towns", "county", "indicators", "revenue", "projects")
 
@@ -53,24 +53,6 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             os.unlink(tmp)
 
 
-def frame_records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-ready records: NaN/NA → None, numpy scalars → Python."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in clean.to_dict("records")
-    ]
-
-
-def result_dict(result) -> dict:
-    """A result as JSON-ready data (also the body of the HTTP simulations endpoint)."""
-    return {
-        "scenario": result.name,
-        "unit": result.unit,
-        **{name: frame_records(getattr(result, name)) for name in FRAMES},
-        "revocations": frame_records(result.revocations),
-    }
-
-
 def write_result(result, out: Path, fmt: str) -> list[Path]:
     """Write a result as CSV files, one JSON file or one workbook into ``out``."""
     written = []
@@ -81,7 +63,7 @@ def write_result(result, out: Path, fmt: str) -> list[Path]:
             written.append(path)
     elif fmt == "json":
         path = out / "result.json"
-        text = json.dumps(result_dict(result), ensure_ascii=False, indent=1)
+        text = json.dumps({**result.to_dict(), "revenue": frame_records(result.revenue)}, ensure_ascii=False, indent=1)
         atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
         written.append(path)
     else:

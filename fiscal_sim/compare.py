@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
+from .records import frame_records, json_value  # noqa: F401  (json_value re-exported)
 from .result import COUNTY_COLUMNS, INDICATOR_COLUMNS, Result
 
 KEY_TOWN_COLUMNS = ("own_revenue", "general_transfer", "special_transfer", "resources", "balance", "gap")
@@ -72,27 +73,6 @@ class Comparison:
 
 # ---------------------------------------------------------------------------------------------
 # JSON-ready values
-
-
-def json_value(value):
-    """A Python value JSON can hold: numpy scalars unwrapped, NaN/NA/±inf → None, containers walked."""
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_value(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def frame_records(frame: pd.DataFrame) -> list[dict]:
-    """A frame as a list of JSON-ready records."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [json_value(row) for row in clean.to_dict("records")]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .engine import Model, compile_model, run
 from .errors import ScenarioError
+from .records import frame_records
 from .result import Result
 from .scenario import Scenario, load_scenario
 from .schema import MAX_DRAWS
@@ -74,19 +75,9 @@ class MonteCarloResult:
             "seed": int(self.seed),
             "gdp_growth_sd": float(self.gdp_growth_sd),
             "common_share": float(self.common_share),
-            "summary": _records(self.summary),
-            "pilots": _records(self.pilots),
+            "summary": frame_records(self.summary),
+            "pilots": frame_records(self.pilots),
         }
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts of plain Python values (no numpy scalars, categoricals as str, NaN as None)."""
-
-    def plain(value):
-        value = value.item() if isinstance(value, np.generic) else value
-        return None if isinstance(value, float) and np.isnan(value) else value
-
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -203,6 +203,18 @@ class Result:
 
         return revocation_reason(self, i, year)
 
+    def to_dict(self) -> dict:
+        """The result frames as JSON-ready lists of records (the HTTP simulations body, CLI JSON)."""
+        from .records import frame_records
+
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "years": [int(y) for y in self.years],
+            **{name: frame_records(getattr(self, name)) for name in ("towns", "county", "indicators", "projects")},
+            "revocations": frame_records(self.revocations),
+        }
+
     def explain(self, town: str, year: int, column: str = "general_transfer"):
         """How one number was computed: formula, inputs and their own explanations."""
         from .explain import explain

@@ -51,7 +51,7 @@ def test_run_json_keeps_chinese(capsys, small_dir, tmp_path, spec_columns):
     text = (tmp_path / "result.json").read_text(encoding="utf-8")
     assert "甲镇" in text and "\\u" not in text
     data = json.loads(text)
-    assert data["unit"] == "万元" and data["scenario"] == "小县 tiny county"
+    assert data["unit"] == "万元" and data["name"] == "小县 tiny county"
     for name in ("towns", "county", "indicators", "projects"):
         assert isinstance(data[name], list)
     for name in ("towns", "county", "indicators"):
