@@ -122,10 +122,11 @@ def ration_need_adjusted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray) -
     rate = need_adjusted_rate(gaps, need, pool)
     finite = np.isfinite(rate)
     safe_rate = np.where(finite, rate, 0.0)
-    adjusted = np.where(gaps > 0, np.maximum(gaps - safe_rate[..., None] * need, 0.0), 0.0)
+    # r ≥ 0 and need ≥ 0, so towns without a gap come out at 0 by themselves
+    adjusted = np.maximum(gaps - safe_rate[..., None] * need, 0.0)
     # a town at the margin keeps rounding crumbs (~1e-11) instead of 0; they would count as a
     # "previous transfer" for growth limits next year
-    adjusted = np.where(adjusted <= 1e-9 * np.maximum(gaps, 1.0), 0.0, adjusted)
+    adjusted[adjusted <= 1e-9 * np.maximum(gaps, 1.0)] = 0.0
     if not finite.all():
         zero_need_gaps = np.where(need > 0, 0.0, gaps)
         fallback, _ = ration_proportional(zero_need_gaps, pool)
