@@ -9,7 +9,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["fiscal_sim", "fiscal_sim.*", "api", "api.*"]),
     include_package_data=True,
-    package_data={"api": ["templates/*", "static/*", "static/**/*"]},
+    package_data={"api": ["templates/*", "templates/**/*", "static/*", "static/**/*"]},
     install_requires=[
         "numpy>=2.0,<3",
         "scipy>=1.13,<2",

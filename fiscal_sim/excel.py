@@ -21,6 +21,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -831,7 +832,7 @@ def read_scenario_workbook(path) -> dict:
         raise ScenarioError(f"scenario workbook not found: {path}")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:
         raise ScenarioError(f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", source) from None
     try:
         if "scenario" not in wb.sheetnames:
@@ -845,3 +846,105 @@ def read_scenario_workbook(path) -> dict:
     finally:
         wb.close()
     return document
+
+
+# ---------------------------------------------------------------------------------------------
+# the scenario as an Excel workbook (the template, filled in)
+
+
+def _cell(value):
+    """A document value as a template cell: lists comma-separated, None blank."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _fill_key_values(ws, values: dict) -> None:
+    """Put ``{key: value}`` in column B of a key/value sheet, appending rows for keys it lacks."""
+    rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
+    for key, value in values.items():
+        if value is None:
+            continue
+        row = rows.get(key)
+        if row is None:
+            row = ws.max_row + 1
+            ws.cell(row=row, column=1, value=key)
+        ws.cell(row=row, column=2, value=_cell(value))
+
+
+def _fill_table(ws, records: list[dict], columns: list[str] | None = None) -> None:
+    """Records under the sheet's header (``columns`` replaces the header, for the towns table)."""
+    if columns is not None:
+        for j, name in enumerate(columns, start=1):
+            ws.cell(row=1, column=j, value=name)
+    header = [c.value for c in ws[1]]
+    for n, record in enumerate(records, start=2):
+        for j, name in enumerate(header, start=1):
+            if name in record and record[name] is not None:
+                ws.cell(row=n, column=j, value=_cell(record[name]))
+
+
+def _flat(tree: dict, prefix: str = "") -> dict:
+    """``{"targets": {"gdp_growth": 0.07}}`` → ``{"targets.gdp_growth": 0.07}``."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _flat_split(record: dict) -> dict:
+    """A revenue item or override with its ``split`` cells beside its own (the template's columns)."""
+    return {**{k: v for k, v in record.items() if k != "split"}, **record.get("split", {})}
+
+
+def _gdp_cells(gdp) -> dict:
+    if isinstance(gdp, dict):
+        return {"gdp.pilot": gdp["pilot"], "gdp.other": gdp["other"]}
+    if isinstance(gdp, list) and gdp and all(isinstance(v, dict) for v in gdp):
+        return {"gdp.pilot": [v["pilot"] for v in gdp], "gdp.other": [v["other"] for v in gdp]}
+    return {"gdp": gdp}
+
+
+def scenario_workbook(document: dict) -> bytes:
+    """A self-contained scenario as a filled ``fiscal-sim template`` (read back by ``read_scenario_workbook``)."""
+    wb = build_template()
+    doc = document
+    first, last = doc["years"]
+    _fill_key_values(
+        wb["scenario"],
+        {
+            **{k: doc.get(k) for k in ("schema_version", "name", "description", "unit")},
+            "first_year": first,
+            "last_year": last,
+        },
+    )
+    towns = doc["towns"]
+    columns = list(dict.fromkeys(key for record in towns for key in record))
+    _fill_table(wb["towns"], towns, columns)
+    _fill_table(wb["revenue_items"], [_flat_split(r) for r in doc["revenue_items"]])
+    _fill_table(wb["split_overrides"], [_flat_split(r) for r in doc.get("split_overrides") or []])
+    _fill_table(wb["expenditure_functions"], doc["expenditure_functions"])
+    remittances = (doc.get("remittances") or {}).get("column")
+    _fill_key_values(wb["county"], {**(doc.get("county") or {}), "remittances.column": remittances})
+    growth = dict(doc.get("growth") or {})
+    cells = _gdp_cells(growth.pop("gdp")) if "gdp" in growth else {}
+    _fill_key_values(wb["growth"], {**cells, **_flat(growth)})
+    general = dict(doc.get("general_transfer") or {})
+    _fill_table(wb["factors"], general.pop("factors", None) or [])
+    _fill_key_values(wb["general_transfer"], _flat(general))
+    special = doc.get("special_transfers")
+    if special is not None:
+        special = dict(special)
+        caps = special.pop("category_caps", None) or {}
+        _fill_table(wb["category_caps"], [{"category": k, "cap": v} for k, v in caps.items()])
+        _fill_table(wb["projects"], special.pop("projects", None) or [])
+        _fill_key_values(wb["special_transfers"], special)
+    for sheet in ("assessment", "uncertainty"):
+        if doc.get(sheet):
+            _fill_key_values(wb[sheet], _flat(doc[sheet]))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,230 @@
+/* fiscal-sim web page: sortable tables, the explanation panel, and the Monte Carlo / goal-seeking forms.
+   Plain JavaScript, no libraries; every page works without it (links and forms fall back to full pages). */
+(function () {
+  "use strict";
+
+  const locale = document.documentElement.lang.startsWith("zh") ? "zh-CN" : "en-US";
+  const money = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const share = new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const plain = new Intl.NumberFormat(locale, { maximumSignificantDigits: 10 });
+
+  function strings() {
+    const element = document.getElementById("ui-strings");
+    return element ? JSON.parse(element.textContent) : {};
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
+  }
+
+  function el(tag, attributes, children) {
+    const node = document.createElement(tag);
+    Object.entries(attributes || {}).forEach(([key, value]) => node.setAttribute(key, value));
+    (children || []).forEach((child) => node.append(child));
+    return node;
+  }
+
+  function number(value, kind) {
+    if (value === null || value === undefined || Number.isNaN(value)) return "—";
+    if (kind === "percent") return share.format(value);
+    if (kind === "plain") return plain.format(value);
+    return money.format(Math.abs(value) < 0.005 ? 0 : value);
+  }
+
+  // ---------------------------------------------------------------- sortable tables (click a header)
+
+  function sortKey(row, index) {
+    const cell = row.children[index];
+    const raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+    return raw !== "" && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+
+  function sortBy(header) {
+    const table = header.closest("table");
+    const index = Array.from(header.parentNode.children).indexOf(header);
+    const ascending = header.getAttribute("aria-sort") !== "ascending";
+    header.parentNode.querySelectorAll("th").forEach((th) => th.removeAttribute("aria-sort"));
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    const rows = Array.from(table.tBodies[0].rows);
+    rows.sort((a, b) => {
+      const x = sortKey(a, index);
+      const y = sortKey(b, index);
+      const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), locale);
+      return ascending ? order : -order;
+    });
+    rows.forEach((row) => table.tBodies[0].append(row));
+  }
+
+  document.querySelectorAll("table.sortable thead th").forEach((header) => {
+    header.tabIndex = 0;
+    header.addEventListener("click", () => sortBy(header));
+    header.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        sortBy(header);
+      }
+    });
+  });
+
+  // ---------------------------------------------------------------- explanation panel
+
+  const panel = document.getElementById("explain-panel");
+
+  async function explain(href) {
+    const body = panel.querySelector(".panel-body");
+    const url = new URL(href, window.location.href);
+    url.searchParams.set("partial", "1");
+    body.textContent = "…";
+    panel.hidden = false;
+    try {
+      const response = await fetch(url, { headers: { Accept: "text/html" } });
+      body.innerHTML = await response.text();
+    } catch (error) {
+      body.textContent = String(error);
+    }
+    panel.querySelector(".close").focus();
+  }
+
+  if (panel) {
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest("a.explain");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      explain(link.href);
+    });
+    panel.querySelector("[data-close-panel]").addEventListener("click", () => { panel.hidden = true; });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") panel.hidden = true;
+    });
+  }
+
+  document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+
+  // ---------------------------------------------------------------- the pool's amount only where a mode takes one
+
+  document.querySelectorAll("select[data-pool-mode]").forEach((select) => {
+    const amount = select.closest("td").querySelector("input[data-pool-value]");
+    const update = () => { amount.disabled = !["amount", "coefficient"].includes(select.value); };
+    select.addEventListener("change", update);
+    update();
+  });
+
+  // ---------------------------------------------------------------- Monte Carlo and goal seeking (JSON API)
+
+  function errorList(errors) {
+    const list = el("dl", { class: "errors" });
+    Object.entries(errors).forEach(([field, messages]) => {
+      list.append(el("dt", {}, [field === "_schema" ? "" : field]));
+      (Array.isArray(messages) ? messages : [String(messages)]).forEach((m) => list.append(el("dd", {}, [m])));
+    });
+    return list;
+  }
+
+  function table(id, headRows, bodyRows) {
+    const thead = el("thead", {}, headRows.map((cells) => el("tr", {}, cells)));
+    const tbody = el("tbody", {}, bodyRows.map((cells) => el("tr", {}, cells)));
+    return el("div", { class: "table-wrap" }, [el("table", { class: "data", id: id }, [thead, tbody])]);
+  }
+
+  function numberCell(value, kind) {
+    const cell = el("td", { class: "num" + (value < -0.005 ? " neg" : "") }, [number(value, kind)]);
+    return cell;
+  }
+
+  const BODIES = {
+    montecarlo(form) {
+      const data = new FormData(form);
+      const body = { scenario_id: form.dataset.scenario, version: Number(form.dataset.version) };
+      body.draws = parseInt(data.get("draws"), 10);
+      if (String(data.get("seed") || "").trim() !== "") body.seed = parseInt(data.get("seed"), 10);
+      return body;
+    },
+    solve(form) {
+      const data = new FormData(form);
+      const typed = String(data.get("parameter_path") || "").trim();
+      const body = {
+        scenario_id: form.dataset.scenario,
+        version: Number(form.dataset.version),
+        parameter: typed || data.get("parameter"),
+        target: data.get("target"),
+        value: Number(String(data.get("value")).replace(/[,，\s]/g, "")),
+        year: parseInt(data.get("year"), 10),
+      };
+      const lo = String(data.get("lo") || "").trim();
+      const hi = String(data.get("hi") || "").trim();
+      if (lo !== "" && hi !== "") body.bounds = [Number(lo), Number(hi)];
+      return body;
+    },
+  };
+
+  const RENDERERS = {
+    montecarlo(output, data, form) {
+      const s = strings();
+      const metrics = ["required_transfers", "general_transfers", "county_balance"];
+      const head1 = [el("th", { rowspan: "2" }, [s.year])];
+      metrics.forEach((m) => head1.push(el("th", { colspan: "3", class: "group" }, [s.columns[m] + " (" + form.dataset.unit + ")"])));
+      head1.push(el("th", { rowspan: "2", class: "num" }, [s.p_deficit]));
+      const head2 = [];
+      metrics.forEach(() => ["P5", "P50", "P95"].forEach((p) => head2.push(el("th", { class: "num" }, [p]))));
+      const rows = data.summary.map((row) => {
+        const cells = [el("th", {}, [String(row.year)])];
+        metrics.forEach((m) => ["p5", "p50", "p95"].forEach((p) => cells.push(numberCell(row[m + "_" + p], "money"))));
+        cells.push(numberCell(row.p_county_deficit, "percent"));
+        return cells;
+      });
+      output.append(el("p", { class: "muted" }, [`${s.draws} ${data.draws} · ${s.seed} ${data.seed}`]));
+      output.append(el("h3", {}, [s.percentiles]), table("montecarlo-summary", [head1, head2], rows));
+      if (data.pilots && data.pilots.length) {
+        const pilotRows = data.pilots.map((row) => [el("td", {}, [row.town]), el("td", {}, [row.name || ""]), numberCell(row.p_revoked, "percent")]);
+        const head = [el("th", {}, [s.town]), el("th", {}, [s.name]), el("th", { class: "num" }, [s.p_revoked])];
+        output.append(el("h3", {}, [s.pilots_revoked]), table("montecarlo-pilots", [head], pilotRows));
+      }
+    },
+    solve(output, data, form) {
+      const s = strings();
+      const kind = data.target === "coverage" || data.target.startsWith("gini") || data.target.startsWith("cv") ? "plain" : "money";
+      const target = form.querySelector('select[name="target"]').selectedOptions[0];
+      const line = fill(s.solved, {
+        parameter: data.parameter,
+        value: plain.format(data.value),
+        target: target && target.value === data.target ? target.textContent : data.target,
+        year: data.year,
+        metric: number(data.metric, kind),
+      });
+      output.append(el("p", { class: "solved", id: "solve-result" }, [line]));
+      if (!data.exact && data.message) output.append(el("p", { class: "alert warn" }, [s.not_exact + data.message]));
+    },
+  };
+
+  document.querySelectorAll("form.api-form").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const output = form.parentNode.querySelector(".api-output");
+      const spinner = form.querySelector(".spinner");
+      const button = form.querySelector("button[type=submit]");
+      output.replaceChildren();
+      spinner.hidden = false;
+      button.disabled = true;
+      form.setAttribute("aria-busy", "true");
+      try {
+        const response = await fetch(form.dataset.endpoint, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(BODIES[form.dataset.render](form)),
+        });
+        const data = await response.json();
+        if (response.ok) {
+          RENDERERS[form.dataset.render](output, data, form);
+        } else {
+          output.append(el("p", { class: "alert error" }, [strings().failed]), errorList(data.errors || { _schema: [response.statusText] }));
+        }
+      } catch (error) {
+        output.append(el("p", { class: "alert error" }, [strings().failed + String(error)]));
+      } finally {
+        spinner.hidden = true;
+        button.disabled = false;
+        form.removeAttribute("aria-busy");
+      }
+    });
+  });
+})();

@@ -1,0 +1,477 @@
+"""The web page through Flask's test client: every page, the language switch, upload, edit, run, explain,
+compare and the downloads. Numbers are those of the tiny scenario (see conftest.py)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import zipfile
+
+import openpyxl
+import pytest
+import yaml
+
+from .conftest import as_yaml, page_text, upload
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+VAT_SHARE = "revenue_items.vat.split.town_share"
+
+
+def rows(store) -> int:
+    return store.row_count()
+
+
+def town_cell(text: str, town: str, column: str, table: str = 'id="towns"') -> str:
+    """The number shown in a town table's row and (explained) column."""
+    start = text.index(table)
+    row = re.search(rf'<tr data-town="{town}">(.*?)</tr>', text[start:], re.S).group(1)
+    return re.search(rf'data-column="{column}">([^<]+)<', row).group(1)
+
+
+def edit_form(client, scenario_id: str) -> dict:
+    """The edit form's fields as the page renders them (inputs' values, selects' selected options)."""
+    text = client.get(f"/scenarios/{scenario_id}").get_data(as_text=True)
+    form = text[text.index('id="edit-form"') : text.index("</form>", text.index('id="edit-form"'))]
+    fields = dict(re.findall(r'<input type="(?:text|hidden)"[^>]*?name="([^"]+)" value="([^"]*)"', form))
+    fields.update(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        fields[name] = re.search(r'<option value="([^"]+)" selected', body).group(1)
+    fields["description"] = re.search(r'<textarea name="description"[^>]*>(.*?)</textarea>', form, re.S).group(1)
+    return fields
+
+
+# ------------------------------------------------------------------------------------------------
+# the list, the language
+
+
+def test_index_lists_the_scenarios_in_chinese(client, saved):
+    response = client.get("/")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert '<html lang="zh-CN">' in text
+    assert "方案列表" in text and "上传方案" in text
+    assert "小县现行体制" in text and saved in text
+    assert f"/scenarios/{saved}/download.yaml" in text and f"/scenarios/{saved}/download.xlsx" in text
+
+
+def test_english_switch_is_remembered_in_a_cookie(client, saved):
+    english = client.get("/?lang=en")
+    assert english.status_code == 200
+    assert "Upload a scenario" in page_text(english) and "上传方案" not in page_text(english)
+    assert "fiscal_sim_lang=en" in english.headers["Set-Cookie"]
+    again = page_text(client.get(f"/scenarios/{saved}"))  # no ?lang: the cookie decides
+    assert "Edit the common levers" in again and '<html lang="en">' in again
+    assert "方案列表" in page_text(client.get("/?lang=zh"))
+    assert "方案列表" in page_text(client.get("/"))
+
+
+def test_an_unknown_language_falls_back_to_chinese(client):
+    response = client.get("/?lang=fr")
+    assert "方案列表" in page_text(response) and "Set-Cookie" not in response.headers
+
+
+def test_the_language_link_keeps_the_query(client, saved):
+    text = client.get(f"/compare?ids={saved}&ids=other").get_data(as_text=True)
+    link = re.search(r'<a class="lang" href="([^"]+)"', text).group(1)
+    assert link == f"/compare?ids={saved}&amp;ids=other&amp;lang=en"
+
+
+def test_static_assets_are_served_and_print_on_a4_landscape(client):
+    css = client.get("/static/web/style.css")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    text = css.get_data(as_text=True)
+    assert "@page { size: A4 landscape" in text and "@media print" in text
+    js = client.get("/static/web/app.js")
+    assert js.status_code == 200 and "javascript" in js.mimetype
+    page = client.get("/").get_data(as_text=True)
+    assert "http://" not in page and "https://" not in page  # nothing from elsewhere
+
+
+# ------------------------------------------------------------------------------------------------
+# upload
+
+
+def test_upload_yaml_saves_version_1(client, store, tiny):
+    before = rows(store)
+    response = upload(client, as_yaml(tiny), "tiny.yaml", name="上传的方案")
+    assert response.status_code == 303
+    scenario_id = re.search(r"/scenarios/([0-9a-f]+)\?saved=1", response.headers["Location"]).group(1)
+    assert rows(store) == before + 1
+    stored = store.get(scenario_id)
+    assert stored.version == 1 and stored.name == "上传的方案"
+    assert stored.document["towns"] == tiny["towns"]
+    assert "已保存为第 1 版" in page_text(client.get(response.headers["Location"]))
+
+
+def test_upload_json_and_a_scenario_workbook(client, store, tiny):
+    from api.web import scenario_workbook
+
+    assert upload(client, json.dumps(tiny, ensure_ascii=False).encode(), "tiny.json").status_code == 303
+    with client.application.test_request_context():
+        workbook = scenario_workbook(tiny)
+    assert upload(client, workbook, "tiny.xlsx").status_code == 303
+    assert rows(store) == 2
+    names = {s.name for s in store.list()}
+    assert names == {"小县 tiny county"}
+
+
+def _with(document: dict, **changes) -> dict:
+    out = copy.deepcopy(document)
+    out.update(changes)
+    return out
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+BAD_UPLOADS = {
+    # name: (file name, how to make the bytes from the tiny document, field shown, words of the message)
+    "share_outside": ("a.yaml", lambda d: as_yaml(_with(d, revenue_items=[
+        {"id": "vat", "split": {"rule": "proportional", "town_share": 1.5}}, d["revenue_items"][1]])),
+        "revenue_items[vat].split.town_share", "between 0 and 1"),
+    "towns_path": ("a.yaml", lambda d: as_yaml(_with(d, towns="towns.csv")), "towns", "乡镇表是文件路径 'towns.csv'"),
+    "projects_path": ("a.json", lambda d: json.dumps(_with(d, special_transfers={"budget": 1, "projects": "p.csv"})).encode(),
+                      "special_transfers.projects", "项目表是文件路径 'p.csv'"),
+    "extends": ("a.yaml", lambda d: as_yaml(_with(d, extends="baseline.yaml")), "extends", "不能用 extends"),
+    "invalid_yaml": ("a.yaml", lambda d: b"name: [unclosed\nunit: x\n", "file", "不是有效的 YAML"),
+    "invalid_json": ("a.json", lambda d: b"{name: 1}", "file", "不是有效的 JSON"),
+    "not_a_mapping": ("a.yaml", lambda d: b"- 1\n- 2\n", "file", "方案必须是"),
+    "alias": ("a.yaml", lambda d: b"a: &x [1, 2]\nb: *x\n", "file", "不接受 YAML 别名"),
+    "not_utf8": ("a.yaml", lambda d: "name: 县".encode("gbk"), "file", "UTF-8"),
+    "wrong_suffix": ("a.csv", lambda d: b"id,name\n", "file", "只接受 .yaml"),
+    "broken_xlsx": ("a.xlsx", lambda d: b"PK not a zip", "_schema", "not a readable .xlsx workbook"),
+    "corrupt_xlsx": ("a.xlsx", lambda d: _zip({"[Content_Types].xml": "<not xml"}), "file", "不是有效的 Excel (.xlsx)"),
+    "unknown_key": ("a.yaml", lambda d: as_yaml(_with(d, bogus=1)), "bogus", "Unknown field"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPLOADS))
+def test_a_bad_upload_shows_the_errors_and_saves_nothing(client, store, saved, tiny, case):
+    filename, make, field, words = BAD_UPLOADS[case]
+    before = rows(store)
+    response = upload(client, make(tiny), filename)
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "上传失败，未保存任何内容" in text
+    errors = text[text.index('id="upload-errors"') :]
+    assert words in errors
+    if field != "_schema":
+        assert f"<dt>{field}</dt>" in errors
+    assert rows(store) == before
+    assert [s.id for s in store.list()] == [saved]
+
+
+def test_an_upload_without_a_file(client, store):
+    response = client.post("/scenarios/upload", data={"name": "x"}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "请选择要上传的文件" in page_text(response)
+    assert rows(store) == 0
+
+
+def test_an_upload_over_the_api_limits_is_refused(app_factory, tiny):
+    app = app_factory(MAX_TOWNS=2)
+    response = upload(app.test_client(), as_yaml(tiny), "tiny.yaml")
+    assert response.status_code == 422
+    assert "at most 2 towns per request, got 3" in page_text(response)
+    assert app.extensions["fiscal_sim"]["store"].row_count() == 0
+
+
+def test_an_upload_over_the_size_limit_is_refused(app_factory, tiny):
+    app = app_factory(MAX_CONTENT_LENGTH=1000)
+    response = upload(app.test_client(), as_yaml(tiny), "tiny.yaml")
+    assert response.status_code == 413 and "文件超过" in page_text(response)
+    assert app.extensions["fiscal_sim"]["store"].row_count() == 0
+
+
+def test_bad_upload_errors_in_english(client, tiny):
+    client.get("/?lang=en")
+    text = page_text(upload(client, as_yaml(_with(tiny, towns="towns.csv")), "a.yaml"))
+    assert "Upload failed; nothing was saved" in text
+    assert "towns is a file path ('towns.csv')" in text
+
+
+# ------------------------------------------------------------------------------------------------
+# the scenario page and the edit form
+
+
+def test_the_scenario_page_shows_its_settings(client, saved):
+    response = client.get(f"/scenarios/{saved}")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "收入项目与分成规则" in text
+    assert "比例分成：乡镇 50%，县 50%" in text  # vat
+    assert "乡镇固定收入（全部归乡镇）" in text  # land
+    assert "一般公共服务" in text and "教育" in text
+    assert "甲镇" in text and "丙乡" in text  # towns table
+    assert "全额弥补缺口" in text  # pool: null
+    fields = edit_form(client, saved)
+    assert fields["version"] == "1" and fields[VAT_SHARE] == "0.5"
+    assert fields["general_transfer.pool_mode"] == "full" and fields["growth.gdp"] == "0"
+
+
+def test_edit_saves_a_new_version_and_keeps_the_old_one(client, store, saved):
+    fields = {**edit_form(client, saved), VAT_SHARE: "0.6"}
+    response = client.post(f"/scenarios/{saved}/edit", data=fields)
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/scenarios/{saved}?saved=2")
+    assert rows(store) == 2  # appended, nothing updated
+    assert store.get(saved, 2).document["revenue_items"][0]["split"]["town_share"] == 0.6
+    assert store.get(saved, 1).document["revenue_items"][0]["split"]["town_share"] == 0.5
+    assert "已保存为第 2 版" in page_text(client.get(response.headers["Location"]))
+    # T2 now keeps 0.6·40 + 10 = 34 against 60: gap 26 (was 30)
+    run = page_text(client.get(f"/scenarios/{saved}/run"))
+    assert town_cell(run, "T2", "gap") == "26.00"
+
+
+def test_shares_may_be_typed_as_percentages(client, store, saved):
+    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "60%"})
+    assert store.get(saved).document["revenue_items"][0]["split"]["town_share"] == 0.6
+
+
+def test_saving_an_unchanged_form_saves_nothing(client, store, saved):
+    response = client.post(f"/scenarios/{saved}/edit", data=edit_form(client, saved))
+    assert response.status_code == 303 and "unchanged" in response.headers["Location"]
+    assert rows(store) == 1
+    assert "没有修改" in page_text(client.get(response.headers["Location"]))
+
+
+def test_a_stale_edit_shows_the_conflict_and_saves_nothing(client, store, saved):
+    form = edit_form(client, saved)  # two officers open version 1
+    assert client.post(f"/scenarios/{saved}/edit", data={**form, VAT_SHARE: "0.6"}).status_code == 303
+    response = client.post(f"/scenarios/{saved}/edit", data={**form, VAT_SHARE: "0.7"})
+    assert response.status_code == 409
+    text = page_text(response)
+    assert "版本冲突，未保存" in text
+    assert "您修改的是第 1 版，但期间已保存了第 2 版" in text
+    assert f"{VAT_SHARE}</code> = 0.7" in text  # what was tried, to apply again
+    assert "第 2 版" in text and 'name="version" value="2"' in text  # the latest version's form
+    assert rows(store) == 2
+    assert store.get(saved).document["revenue_items"][0]["split"]["town_share"] == 0.6
+
+
+@pytest.mark.parametrize(
+    ("value", "words"), [("1.5", "must be a share between 0 and 1"), ("abc", "不是数字：'abc'"), ("-0.1", "between 0")]
+)
+def test_an_invalid_edit_is_shown_next_to_the_field(client, store, saved, value, words):
+    response = client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: value})
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "修改有误，未保存" in text
+    assert words in re.search(r'class="field-error">([^<]*)', text).group(1)
+    assert f'name="{VAT_SHARE}" value="{value}"' in text  # what the officer typed stays in the box
+    assert rows(store) == 1
+
+
+def test_the_pool_modes(client, store, saved):
+    # a fixed pool of 50 for gaps 30 and 45: proportional rationing pays 30·50/75 = 20 and 45·50/75 = 30
+    form = {**edit_form(client, saved), "general_transfer.pool_mode": "amount", "general_transfer.pool_value": "50"}
+    assert client.post(f"/scenarios/{saved}/edit", data=form).status_code == 303
+    general = store.get(saved).document["general_transfer"]
+    assert general == {"pool": 50}
+    run = page_text(client.get(f"/scenarios/{saved}/run"))
+    assert town_cell(run, "T2", "general_transfer") == "20.00"
+    assert town_cell(run, "T3", "general_transfer") == "30.00"
+    form = {
+        **edit_form(client, saved),
+        "general_transfer.pool_mode": "coefficient",
+        "general_transfer.pool_value": "0.5",
+    }
+    assert client.post(f"/scenarios/{saved}/edit", data=form).status_code == 303
+    general = store.get(saved).document["general_transfer"]
+    assert general["pool"] is None and general["coefficient"] == 0.5
+    form = {**edit_form(client, saved), "general_transfer.pool_mode": "amount", "general_transfer.pool_value": ""}
+    response = client.post(f"/scenarios/{saved}/edit", data=form)
+    assert response.status_code == 422 and rows(store) == 3
+
+
+def test_edit_the_special_budget_gdp_growth_and_tiered_shares(bundled_app):
+    client = bundled_app.test_client()
+    store = bundled_app.extensions["fiscal_sim"]["store"]
+    fields = edit_form(client, "tiered_sharing")
+    assert fields["revenue_items.vat.split.town_shares[2]"] == "0.7"
+    assert (fields["growth.gdp.pilot"], fields["growth.gdp.other"]) == ("0.09", "0.065")
+    changed = {
+        **fields,
+        "revenue_items.vat.split.town_shares[2]": "0.8",
+        "growth.gdp.other": "0.07",
+        "special_transfers.budget": "7000",
+        "special_transfers.method": "optimal",
+    }
+    assert client.post("/scenarios/tiered_sharing/edit", data=changed).status_code == 303
+    document = store.get("tiered_sharing", 2).document
+    assert document["revenue_items"][0]["split"]["town_shares"] == [0.4, 0.55, 0.8]
+    assert document["growth"]["gdp"] == {"pilot": 0.09, "other": 0.07}
+    assert document["special_transfers"]["budget"] == 7000
+    assert document["special_transfers"]["method"] == "optimal"
+
+
+def test_an_old_version_is_shown_read_only(client, saved):
+    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "0.6"})
+    text = page_text(client.get(f"/scenarios/{saved}?version=1"))
+    assert "您正在查看第 1 版（最新为第 2 版）" in text and 'id="edit-form"' not in text
+    assert "比例分成：乡镇 50%" in text
+    assert client.get(f"/scenarios/{saved}?version=9").status_code == 404
+
+
+def test_an_unknown_scenario_is_a_404_page(client):
+    response = client.get("/scenarios/nope")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "找不到该方案或版本" in page_text(response)
+    assert client.get("/scenarios/nope/run").status_code == 404
+    assert client.post("/scenarios/nope/edit", data={"version": "1"}).status_code == 404
+
+
+# ------------------------------------------------------------------------------------------------
+# results and explanations
+
+
+def test_the_run_page_formats_numbers_with_the_unit(client, saved):
+    response = client.get(f"/scenarios/{saved}/run")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "单位：万元" in text
+    # county: total revenue 1000 + 75 + 100 = 1,175.00; balance 1175 − 800 − 60 − 75 = 240.00
+    county = text[text.index('id="county"') : text.index("</table>", text.index('id="county"'))]
+    assert "1,175.00" in county and "240.00" in county
+    indicators = text[text.index('id="indicators"') :]
+    assert "75.00" in indicators and "100.00%" in indicators  # required transfers, coverage
+    assert (town_cell(text, "T2", "gap"), town_cell(text, "T3", "gap")) == ("30.00", "45.00")
+    assert town_cell(text, "T1", "resources") == "70.00"  # own revenue 70, no transfer
+    assert f"/scenarios/{saved}/explain?version=1&amp;town=T2&amp;year=2022&amp;column=general_transfer" in (
+        response.get_data(as_text=True)
+    )
+
+
+def test_the_run_page_for_a_chosen_year(client, saved):
+    text = page_text(client.get(f"/scenarios/{saved}/run?year=2021"))
+    assert "各乡镇（2021年）" in text and "year=2021&column=gap" in text
+    assert "各乡镇（2022年）" in page_text(client.get(f"/scenarios/{saved}/run?year=1999"))
+
+
+def test_the_explain_page_shows_the_formula(client, saved):
+    response = client.get(f"/scenarios/{saved}/explain?town=T2&year=2022&column=gap")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "计算过程" in text and "乙镇 (T2)" in text
+    assert "max(0, standard_expenditure − capacity)" in text
+    assert "30.00 万元" in text  # the gap, 60 − 30
+    assert "60.00 万元" in text  # standard expenditure
+    partial = client.get(f"/scenarios/{saved}/explain?town=T2&year=2022&column=gap&partial=1")
+    assert partial.status_code == 200 and "<html" not in partial.get_data(as_text=True)
+    assert "max(0, standard_expenditure − capacity)" in page_text(partial)
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("town=T2&year=2022&column=bogus", "cannot explain 'bogus'"),
+        ("town=T9&year=2022&column=gap", "unknown town 'T9'"),
+        ("town=T2&year=1999&column=gap", "1999 is not a simulated year"),
+        ("town=T2&year=soon&column=gap", "不是数字"),
+    ],
+)
+def test_explaining_something_unknown_is_a_clear_422(client, saved, query, words):
+    response = client.get(f"/scenarios/{saved}/explain?{query}")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert words in page_text(response)
+
+
+def test_the_analysis_page_has_the_montecarlo_and_solve_forms(client, saved):
+    text = page_text(client.get(f"/scenarios/{saved}/analysis"))
+    assert 'data-endpoint="/api/v1/montecarlo"' in text and 'data-endpoint="/api/v1/solve"' in text
+    assert f'<option value="{VAT_SHARE}">' in text
+    assert '<option value="county_balance" selected>' in text
+    assert "计算中…" in text
+
+
+# ------------------------------------------------------------------------------------------------
+# comparison
+
+
+@pytest.fixture
+def variant(client, tiny) -> str:
+    """A second scenario: the tiny one with towns keeping 60% of VAT (gaps T2 26, T3 44: 70 a year)."""
+    document = copy.deepcopy(tiny)
+    document["revenue_items"][0]["split"]["town_share"] = 0.6
+    response = client.post("/api/v1/scenarios", json={"document": document, "name": "分成六成"})
+    assert response.status_code == 201
+    return response.json["id"]
+
+
+def test_the_compare_form_lists_the_scenarios(client, saved):
+    response = client.get("/compare")
+    assert response.status_code == 200
+    assert "方案比较" in page_text(response) and f'value="{saved}"' in response.get_data(as_text=True)
+
+
+def test_compare_two_scenarios(client, saved, variant):
+    response = client.get(f"/compare?ids={saved}&ids={variant}&baseline={saved}")
+    assert response.status_code == 200
+    text = page_text(response)
+    summary = text[text.index('id="summary"') : text.index("</table>", text.index('id="summary"'))]
+    assert "150.00" in summary and "140.00" in summary  # required transfers over 2 years: 2·75, 2·70
+    assert "分成六成" in summary and "基准" in summary
+    settings = text[text.index('id="settings-diff"') :]
+    assert VAT_SHARE in settings and "0.5" in settings and "0.6" in settings
+    # T2 keeps 0.6·40 + 10 = 34 instead of 30: gap 26 instead of 30, resources 60 (34 + 26) as before
+    assert town_cell(text, "T2", "gap_diff", "town-diffs") == "-4.00"
+    assert town_cell(text, "T2", "own_revenue_diff", "town-diffs") == "4.00"
+    assert town_cell(text, "T3", "gap_diff", "town-diffs") == "-1.00"  # 0.6·10 = 6 instead of 5
+    assert town_cell(text, "T1", "resources_diff", "town-diffs") == "10.00"  # no gap: 0.6·100 + 20 = 80 vs 70
+    for chart in ("transfers_by_town", "town_budgets", "county_balance", "lorenz"):
+        assert f"chart={chart}" in text
+    assert "/compare/workbook.xlsx?" in text
+
+
+def test_compare_needs_two_scenarios_and_known_ids(client, saved):
+    response = client.get(f"/compare?ids={saved}")
+    assert response.status_code == 422 and "请至少勾选两个方案" in page_text(response)
+    response = client.get(f"/compare?ids={saved}&ids=nope")
+    assert response.status_code == 404 and "no scenario 'nope'" in page_text(response)
+
+
+def test_a_chart_is_a_png_and_its_numbers_a_csv(client, saved, variant):
+    query = f"ids={saved}&ids={variant}&baseline={saved}"
+    png = client.get(f"/compare/chart.png?{query}&chart=transfers_by_town")
+    assert png.status_code == 200 and png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
+    csv = client.get(f"/compare/chart.csv?{query}&chart=transfers_by_town&year=2021")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("label,") and len(lines) == 1 + 2 * 3  # two scenarios × three towns
+    assert client.get(f"/compare/chart.png?{query}&chart=pie").status_code == 422
+    assert client.get(f"/compare/chart.png?{query}&chart=lorenz&year=1999").status_code == 422
+
+
+def test_the_comparison_workbook(client, saved, variant):
+    response = client.get(f"/compare/workbook.xlsx?ids={saved}&ids={variant}&baseline={saved}")
+    assert response.status_code == 200 and response.mimetype == XLSX
+    assert "attachment" in response.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert {"summary", "towns", "differences", "settings"} <= set(workbook.sheetnames)
+
+
+# ------------------------------------------------------------------------------------------------
+# downloads
+
+
+def test_download_the_document_as_yaml_and_json(client, saved, tiny):
+    response = client.get(f"/scenarios/{saved}/download.yaml")
+    assert response.status_code == 200 and response.mimetype == "application/yaml"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert yaml.safe_load(response.get_data(as_text=True))["towns"] == tiny["towns"]
+    response = client.get(f"/scenarios/{saved}/download.json")
+    assert response.mimetype == "application/json" and response.json["revenue_items"] == tiny["revenue_items"]
+    assert client.get(f"/scenarios/{saved}/download.exe").status_code == 404
+
+
+def test_download_the_results_and_the_template(client, saved):
+    response = client.get(f"/scenarios/{saved}/results.xlsx")
+    assert response.status_code == 200 and response.mimetype == XLSX
+    assert {"summary", "towns", "county"} <= set(openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames)
+    response = client.get("/template.xlsx")
+    assert response.mimetype == XLSX and "towns" in openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
