@@ -84,18 +84,24 @@ class Api(flask_smorest.Api):
 
 @lru_cache(maxsize=4)
 def _bundled_entries(folder: str, stamp: tuple) -> tuple:
-    """``(id, name, description, document)`` of each bundled scenario file (cached: tests start many apps)."""
-    import fiscal_sim
+    """``(id, name, description, document)`` of each bundled scenario file (cached: tests start many apps).
+
+    Only read (tables inlined, ``extends``/``set`` applied), not validated, to keep boot fast: the
+    bundled files are validated by the test suite, and every run validates what it loads anyway.
+    """
     from fiscal_sim import ScenarioError
+    from fiscal_sim.scenario import read_document
 
     entries = []
     for path in sorted(Path(folder).glob("*.yaml")):
         try:
-            scenario = fiscal_sim.load_scenario(path)
+            document = read_document(path)
         except ScenarioError as exc:
             log.warning("bundled scenario %s not loaded: %s", path.name, exc.one_line())
             continue
-        entries.append((path.stem, scenario.name, scenario.config["description"], scenario.document))
+        entries.append(
+            (path.stem, str(document.get("name", path.stem)), str(document.get("description", "")), document)
+        )
     return tuple(entries)
 
 

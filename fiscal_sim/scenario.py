@@ -23,6 +23,7 @@ from .schema import ScenarioSchema, SpecialTransfersSchema
 from .tables import boolean_column, projects_frame, read_table, towns_frame
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it: ~10× faster
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,7 +126,7 @@ def read_document(path: Path, seen: tuple = ()) -> dict:
         raise ScenarioError(f"scenario file not found: {path}")
     try:
         text = path.read_text(encoding="utf-8-sig")
-        document = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        document = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=SAFE_LOADER)
     except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         detail = str(exc).replace("\n", " ")
         raise ScenarioError(f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {detail}", path.name) from None
