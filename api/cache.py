@@ -57,6 +57,19 @@ class ResponseCache(_LRU):
         super().__init__()
         self.max_bytes = max_bytes
         self.size = 0
+        self._computing: dict[str, threading.Lock] = {}
+
+    def key_lock(self, key: str) -> threading.Lock:
+        """One lock per request key: identical requests arriving together compute once (single flight)."""
+        with self._lock:
+            lock = self._computing.get(key)
+            if lock is None:
+                lock = self._computing[key] = threading.Lock()
+            return lock
+
+    def release_key(self, key: str) -> None:
+        with self._lock:
+            self._computing.pop(key, None)
 
     @staticmethod
     def key(endpoint: str, body: dict) -> str:

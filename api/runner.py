@@ -228,15 +228,21 @@ def cached(endpoint: str, body: dict, compute: Callable[[dict], flask.Response],
     key = cache_.key(endpoint, body)
     hit = cache_.get(key)
     if hit is None:
-        response = compute(body)
-        if response.status_code != 200 or response.is_streamed:
-            return response
-        hit = CachedResponse(
-            response.get_data(),
-            response.mimetype,
-            tuple((k, v) for k, v in response.headers.items() if k in ("Content-Disposition",)),
-        )
-        cache_.put(key, hit)
+        with cache_.key_lock(key):  # the same request arriving meanwhile waits here, then finds the answer
+            hit = cache_.get(key)
+            if hit is None:
+                try:
+                    response = compute(body)
+                    if response.status_code != 200 or response.is_streamed:
+                        return response
+                    hit = CachedResponse(
+                        response.get_data(),
+                        response.mimetype,
+                        tuple((k, v) for k, v in response.headers.items() if k in ("Content-Disposition",)),
+                    )
+                    cache_.put(key, hit)
+                finally:
+                    cache_.release_key(key)
     return flask.Response(hit.data, mimetype=hit.mimetype, headers=list(hit.headers))
 
 
