@@ -53,14 +53,22 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             os.unlink(tmp)
 
 
+def write_csv_tables(out: Path, source, names) -> list[Path]:
+    """``source.<name>`` frames as ``out/<name>.csv`` (UTF-8 with BOM so Excel reads the Chinese)."""
+    written = []
+    for name in names:
+        path = out / f"{name}.csv"
+        frame = getattr(source, name)
+        atomic_write(path, lambda p, f=frame: f.to_csv(p, index=False, encoding="utf-8-sig"))
+        written.append(path)
+    return written
+
+
 def write_result(result, out: Path, fmt: str) -> list[Path]:
     """Write a result as CSV files, one JSON file or one workbook into ``out``."""
     written = []
     if fmt == "csv":
-        for name in FRAMES:
-            path = out / f"{name}.csv"
-            atomic_write(path, lambda p, n=name: getattr(result, n).to_csv(p, index=False, encoding="utf-8-sig"))
-            written.append(path)
+        written += write_csv_tables(out, result, FRAMES)
     elif fmt == "json":
         path = out / "result.json"
         text = json.dumps({**result.to_dict(), "revenue": frame_records(result.revenue)}, ensure_ascii=False, indent=1)
@@ -157,12 +165,7 @@ def cmd_compare(args) -> int:
     results = {label: simulate(f, overrides) for label, f in zip(labels, args.files)}
     comparison = compare(results, baseline=args.baseline)
     out = Path(args.out) if args.out else Path("out") / "comparison"
-    written = []
-    for name in COMPARE_FRAMES:
-        path = out / f"{name}.csv"
-        frame = getattr(comparison, name)
-        atomic_write(path, lambda p, f=frame: f.to_csv(p, index=False, encoding="utf-8-sig"))
-        written.append(path)
+    written = write_csv_tables(out, comparison, COMPARE_FRAMES)
     out.mkdir(parents=True, exist_ok=True)
     write_workbook(out / "comparison.xlsx", comparison.results, comparison)
     written.append(out / "comparison.xlsx")
@@ -230,11 +233,7 @@ def cmd_montecarlo(args) -> int:
     out = Path(args.out) if args.out else Path("out") / f"{Path(args.file).stem}_montecarlo"
     written = []
     if args.format == "csv":
-        for name in ("summary", "pilots"):
-            path = out / f"{name}.csv"
-            frame = getattr(mc, name)
-            atomic_write(path, lambda p, f=frame: f.to_csv(p, index=False, encoding="utf-8-sig"))
-            written.append(path)
+        written += write_csv_tables(out, mc, ("summary", "pilots"))
     elif args.format == "json":
         path = out / "montecarlo.json"
         text = json.dumps(mc.to_dict(), ensure_ascii=False, indent=1)

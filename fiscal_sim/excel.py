@@ -34,6 +34,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import ScenarioError
+from .records import json_value
 from .tables import parse_bool
 
 # ---------------------------------------------------------------------------------------------
@@ -96,13 +97,8 @@ def _display_width(text: str) -> int:
 
 def cell_value(value):
     """A value openpyxl can store: numpy unwrapped, NaN/NA → empty, containers as JSON text."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (list, dict, tuple)):
+    value = json_value(value)
+    if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value) or None  # Excel has no empty text: an empty cell

@@ -160,3 +160,21 @@ def frame_row(frame, year: int, town: str) -> dict:
 def row():
     """``row(frame, year, town) -> dict``."""
     return frame_row
+
+
+@pytest.fixture
+def app_factory(tmp_path, app_settings):
+    """``app_factory(**config)``: the Flask app on tmp_path's SQLite file, with the suite's
+    ``app_settings`` (tests/api and tests/web define them); engines are disposed afterwards."""
+    from api import create_app
+
+    apps = []
+
+    def factory(**config):
+        app = create_app({"TESTING": True, **app_settings, **config})
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.extensions["fiscal_sim"]["store"].dispose()

@@ -10,29 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from api import create_app
-
 REPO = Path(__file__).resolve().parents[2]
 
 
-def make_app(tmp_path: Path, **config):
-    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite3'}", "TESTING": True, **config}
-    return create_app(settings)
-
-
 @pytest.fixture
-def app_factory(tmp_path):
-    """``app_factory(**config)``: an app on tmp_path's database; engines are disposed afterwards."""
-    apps = []
-
-    def factory(**config):
-        app = make_app(tmp_path, **config)
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        app.extensions["fiscal_sim"]["store"].dispose()
+def app_settings(tmp_path):
+    """Each test's app on its own SQLite file (``app_factory`` of tests/conftest.py builds it)."""
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite3'}"}
 
 
 @pytest.fixture

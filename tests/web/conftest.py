@@ -13,32 +13,11 @@ import io
 import pytest
 import yaml
 
-from api import create_app
-
-
-def make_app(tmp_path, **config):
-    settings = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}",
-        "TESTING": True,
-        "LOAD_BUNDLED_SCENARIOS": False,
-        **config,
-    }
-    return create_app(settings)
-
 
 @pytest.fixture
-def app_factory(tmp_path):
-    """``app_factory(**config)``: an app on tmp_path's database; engines are disposed afterwards."""
-    apps = []
-
-    def factory(**config):
-        app = make_app(tmp_path, **config)
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        app.extensions["fiscal_sim"]["store"].dispose()
+def app_settings(tmp_path):
+    """Each test's app on its own SQLite file, empty (``app_factory`` of tests/conftest.py builds it)."""
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}", "LOAD_BUNDLED_SCENARIOS": False}
 
 
 @pytest.fixture
