@@ -158,7 +158,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = 
     server = waitress.create_server(app, host=host, port=port, threads=threads)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{server.effective_port}"
-    print(f"fiscal-sim API listening on {base}/api/v1 (docs: {base}/api/v1/docs)", flush=True)
+    print(f"fiscal-sim: web page {base}/  ·  API {base}/api/v1  ·  API docs {base}/api/v1/docs", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
