@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fiscal_sim
-from api import web
-from fiscal_sim.excel import read_scenario_workbook
+from api.web import display, levers
+from fiscal_sim.excel import read_scenario_workbook, scenario_workbook
 
 BUNDLED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
@@ -44,12 +44,12 @@ def ctx(app):
     ],
 )
 def test_format_number(ctx, value, column, shown):
-    assert web.format_number(value, column) == shown
+    assert display.format_number(value, column) == shown
 
 
 @given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False))
 def test_money_shown_reads_back_to_the_value_rounded_to_cents(value):
-    shown = web.format_number(value, "general_transfer")
+    shown = display.format_number(value, "general_transfer")
     assert re_money.fullmatch(shown), shown
     assert math.isclose(float(shown.replace(",", "")), round(value, 2), abs_tol=0.0051)
 
@@ -61,13 +61,13 @@ re_money = __import__("re").compile(r"-?\d{1,3}(,\d{3})*\.\d\d")
     ("typed", "value"), [("0.6", 0.6), ("60%", 0.6), (" 1,234.5 ", 1234.5), ("１２", 12.0), ("-0.01", -0.01)]
 )
 def test_parse_number(ctx, typed, value):
-    assert web.parse_number(typed) == pytest.approx(value)
+    assert levers.parse_number(typed) == pytest.approx(value)
 
 
 @pytest.mark.parametrize("typed", ["abc", "", "1e999", "nan", "5%%"])
 def test_parse_number_refuses(ctx, typed):
     with pytest.raises(ValueError):
-        web.parse_number(typed)
+        levers.parse_number(typed)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_parse_number_refuses(ctx, typed):
     ],
 )  # fmt: skip
 def test_display_name_picks_the_language_of_a_bilingual_name(name, zh, en):
-    assert (web.display_name(name, "zh"), web.display_name(name, "en")) == (zh, en)
+    assert (display.display_name(name, "zh"), display.display_name(name, "en")) == (zh, en)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_display_name_picks_the_language_of_a_bilingual_name(name, zh, en):
     ],
 )
 def test_rule_text(ctx, split, text):
-    assert web.rule_text(split, "万元") == text
+    assert display.rule_text(split, "万元") == text
 
 
 def test_edit_overrides_only_for_what_changed(ctx, make_scenario):
@@ -116,20 +116,20 @@ def test_edit_overrides_only_for_what_changed(ctx, make_scenario):
             growth={"gdp": [0.05, 0.06]},
         )
     ).config
-    sections = web.lever_rows(config)
-    fields = {lever.field: web.input_value(lever.value) for lever in web.all_levers(sections)}
-    assert web.edit_overrides(config, sections, fields) == ({}, {})
+    sections = levers.lever_rows(config)
+    fields = {lever.field: display.input_value(lever.value) for lever in levers.all_levers(sections)}
+    assert levers.edit_overrides(config, sections, fields) == ({}, {})
     changed = {**fields, "revenue_items.vat.split.town_shares[1]": "0.65", "growth.gdp[1]": "7%"}
-    overrides, errors = web.edit_overrides(config, sections, changed)
+    overrides, errors = levers.edit_overrides(config, sections, changed)
     assert errors == {}
     assert overrides == {"revenue_items.vat.split.town_shares": [0.4, 0.65], "growth.gdp": [0.05, 0.07]}
-    overrides, errors = web.edit_overrides(config, sections, {**fields, "general_transfer.rationing": "lottery"})
+    overrides, errors = levers.edit_overrides(config, sections, {**fields, "general_transfer.rationing": "lottery"})
     assert overrides == {} and list(errors) == ["general_transfer.rationing"]
 
 
 def test_loader_errors_are_put_on_the_form_field(ctx, make_scenario):
-    sections = web.lever_rows(fiscal_sim.load_scenario(make_scenario()).config)
-    errors = web.field_errors(
+    sections = levers.lever_rows(fiscal_sim.load_scenario(make_scenario()).config)
+    errors = levers.field_errors(
         {
             "revenue_items[vat].split.town_share": ["must be a share between 0 and 1"],
             "general_transfer.coefficient": ["either a pool or a fixed coefficient"],
@@ -145,7 +145,7 @@ def test_loader_errors_are_put_on_the_form_field(ctx, make_scenario):
 
 
 def _round_trip(document: dict) -> fiscal_sim.Scenario:
-    return fiscal_sim.load_scenario(read_scenario_workbook(io.BytesIO(web.scenario_workbook(document))))
+    return fiscal_sim.load_scenario(read_scenario_workbook(io.BytesIO(scenario_workbook(document))))
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])

@@ -1,0 +1,260 @@
+"""The edit form: the common levers (常用参数) a finance officer changes, read back as overrides."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .display import gdp_growth_text, pool_mode, rule_text
+from .words import t
+
+# ------------------------------------------------------------------------------------------------
+# the edit form: the common levers (常用参数)
+
+
+POOL = "general_transfer.pool"  # the pool mode and amount fields set general_transfer.pool and .coefficient
+POOL_MODES = ("full", "amount", "county_surplus", "coefficient")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One input of the edit form: the override path it sets (SPEC §2.2), its kind and current value.
+
+    Several inputs may set one path together (``slot``: a list index or a map key), e.g. the town
+    shares of a tiered rule, or GDP growth of pilot and other towns.
+    """
+
+    field: str  # the form field's name
+    target: str  # the override path
+    slot: int | str | None
+    kind: str  # share | rate | amount | choice | text
+    value: Any
+    label: str
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+
+
+@dataclass(frozen=True)
+class LeverRow:
+    """A row of the form: what it sets, a note (e.g. the rule in words), and its inputs."""
+
+    title: str
+    note: str
+    levers: tuple[Lever, ...]
+
+
+def _split_levers(item: dict) -> tuple[Lever, ...]:
+    split, base = item["split"], f"revenue_items.{item['id']}.split"
+    rule = split["rule"]
+    if rule == "proportional":
+        return (Lever(f"{base}.town_share", f"{base}.town_share", None, "share", split["town_share"], t("town_share")),)
+    if rule == "base_plus_increment":
+        return tuple(
+            Lever(f"{base}.{key}", f"{base}.{key}", None, "share", split[key], t(key))
+            for key in ("base_share", "increment_share")
+        )
+    if rule == "tiered":
+        return tuple(
+            Lever(f"{base}.town_shares[{j}]", f"{base}.town_shares", j, "share", s, t("band_share", n=j + 1))
+            for j, s in enumerate(split["town_shares"])
+        )
+    return ()
+
+
+def _gdp_levers(config: dict) -> tuple[Lever, ...]:
+    gdp = config["growth"]["gdp"]
+    if isinstance(gdp, dict):
+        return tuple(
+            Lever(f"growth.gdp.{k}", "growth.gdp", k, "rate", gdp[k], t(f"gdp_{k}")) for k in ("pilot", "other")
+        )
+    if isinstance(gdp, list) and all(isinstance(v, (int, float)) for v in gdp):
+        first = config["years"][0]
+        return tuple(
+            Lever(f"growth.gdp[{j}]", "growth.gdp", j, "rate", v, t("gdp_year", year=first + j))
+            for j, v in enumerate(gdp)
+        )
+    if isinstance(gdp, (int, float)):
+        return (Lever("growth.gdp", "growth.gdp", None, "rate", gdp, t("gdp_all")),)
+    return ()
+
+
+def _choices(prefix: str, values) -> tuple[tuple[str, str], ...]:
+    return tuple((v, t(f"{prefix}_{v}")) for v in values)
+
+
+def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
+    """The edit form's sections: revenue split shares, general transfer, special transfers, GDP growth."""
+    unit = config["unit"]
+    split_rows = [
+        LeverRow(f"{item.get('name') or item['id']}", rule_text(item["split"], unit), _split_levers(item))
+        for item in config["revenue_items"]
+    ]
+    general = config["general_transfer"]
+    mode, amount = pool_mode(general)
+    general_rows = [
+        LeverRow(
+            t("pool"),
+            "",
+            (
+                Lever("general_transfer.pool_mode", POOL, "mode", "choice", mode, t("pool_mode"), _choices("pool", POOL_MODES)),
+                Lever("general_transfer.pool_value", POOL, "value", "amount", amount, t("pool_value")),
+                Lever("general_transfer.pool_growth", "general_transfer.pool_growth", None, "rate", general["pool_growth"], t("pool_growth")),
+            ),
+        ),
+        LeverRow(
+            t("rationing"),
+            "",
+            (
+                Lever(
+                    "general_transfer.rationing", "general_transfer.rationing", None, "choice", general["rationing"],
+                    t("rationing"), _choices("rationing", ("proportional", "need_adjusted", "factor")),
+                ),
+            ),
+        ),
+    ]  # fmt: skip
+    sections = [(t("revenue_items"), split_rows), (t("general_transfer"), general_rows)]
+    special = config.get("special_transfers")
+    if special is not None:
+        sections.append(
+            (
+                t("special_transfers"),
+                [
+                    LeverRow(
+                        t("budget"),
+                        "",
+                        (
+                            Lever("special_transfers.budget", "special_transfers.budget", None, "amount", special["budget"], t("budget")),
+                            Lever("special_transfers.budget_growth", "special_transfers.budget_growth", None, "rate", special["budget_growth"], t("budget_growth")),
+                            Lever(
+                                "special_transfers.method", "special_transfers.method", None, "choice", special["method"],
+                                t("method"), _choices("method", ("priority", "optimal")),
+                            ),
+                        ),
+                    )
+                ],
+            )
+        )  # fmt: skip
+    gdp = config["growth"]["gdp"]
+    sections.append((t("growth"), [LeverRow(t("gdp_growth"), gdp_growth_text(gdp), _gdp_levers(config))]))
+    return sections
+
+
+def all_levers(sections) -> list[Lever]:
+    return [lever for _, rows in sections for row in rows for lever in row.levers]
+
+
+def parse_number(text: str) -> float:
+    """A number typed by a person: 1,234.5 / 50% / 0.5 (ValueError with a message in the page's language)."""
+    cleaned = text.strip().replace(",", "").replace("，", "").replace(" ", "")
+    scale = 1.0
+    if cleaned.endswith("%") or cleaned.endswith("％"):
+        cleaned, scale = cleaned[:-1], 0.01
+    try:
+        number = float(cleaned) * scale
+    except ValueError:
+        raise ValueError(t("not_a_number", value=text)) from None
+    if not math.isfinite(number):
+        raise ValueError(t("not_finite"))
+    return number
+
+
+def parse_lever(lever: Lever, raw: str):
+    """The value a form field asks for (the lever's kind decides how it is read)."""
+    if lever.kind == "choice":
+        if raw not in [value for value, _ in lever.choices]:
+            raise ValueError(t("unknown_choice", value=raw))
+        return raw
+    if lever.kind == "amount" and lever.target == POOL and not raw.strip():
+        return None  # no amount: only valid with the modes that take none
+    number = parse_number(raw)
+    if lever.kind == "amount" and number < 0:
+        raise ValueError(t("negative"))
+    return int(number) if number.is_integer() and lever.kind == "amount" else number
+
+
+def _same(a, b) -> bool:
+    """Equal, numbers within rounding of the form's 12 digits."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def _assemble(parts: list[tuple[Lever, Any]]):
+    """One override value from the inputs that set it together: a scalar, a list or a map."""
+    if parts[0][0].slot is None:
+        return parts[0][1]
+    if isinstance(parts[0][0].slot, int):
+        return [value for _, value in sorted(parts, key=lambda p: p[0].slot)]
+    return {lever.slot: value for lever, value in parts}
+
+
+def _pool_overrides(general: dict, values: dict) -> tuple[dict, dict]:
+    """general_transfer.pool / .coefficient from the mode and the amount (errors by field)."""
+    mode, amount = values.get("mode"), values.get("value", 0)
+    if mode not in POOL_MODES or "value" not in values:
+        return {}, {}  # the field's own error is already reported
+    if mode in ("amount", "coefficient") and amount is None:
+        return {}, {"general_transfer.pool_value": [t("not_a_number", value="")]}
+    wanted = {
+        "full": (None, None),
+        "amount": (amount, None),
+        "county_surplus": ("county_surplus", None),
+        "coefficient": (None, amount),
+    }[mode]
+    out = {}
+    for key, value in zip(("pool", "coefficient"), wanted):
+        if not _same(general.get(key), value):
+            out[f"general_transfer.{key}"] = value
+    return out, {}
+
+
+def edit_overrides(config: dict, sections, form) -> tuple[dict, dict]:
+    """``{PATH: value}`` for every lever the form changes, and errors by form field."""
+    errors: dict[str, list[str]] = {}
+    by_target: dict[str, list[tuple[Lever, Any]]] = {}
+    levers = all_levers(sections)
+    inputs = Counter(lever.target for lever in levers)  # how many inputs set each path together
+    for lever in levers:
+        raw = form.get(lever.field)
+        value = lever.value
+        if raw is not None:
+            try:
+                value = parse_lever(lever, raw)
+            except ValueError as exc:
+                errors[lever.field] = [str(exc)]
+                continue
+        by_target.setdefault(lever.target, []).append((lever, value))
+    overrides: dict[str, Any] = {}
+    for target, parts in by_target.items():
+        if target == POOL:
+            pool, pool_errors = _pool_overrides(config["general_transfer"], {lv.slot: v for lv, v in parts})
+            overrides.update(pool)
+            errors.update(pool_errors)
+            continue
+        current = _assemble([(lever, lever.value) for lever, _ in parts])
+        wanted = _assemble(parts)
+        if len(parts) == inputs[target] and not _same(current, wanted):  # an input in error: not this path
+            overrides[target] = wanted
+    return overrides, errors
+
+
+def field_errors(errors: dict[str, list[str]], sections) -> dict[str, list[str]]:
+    """Loader errors (``revenue_items[vat].split.town_share``, ``set.PATH``) keyed by the form field at fault."""
+    levers = all_levers(sections)
+    out: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        dotted = re.sub(r"\[([^\]]+)\]", r".\1", key[4:] if key.startswith("set.") else key)
+        lever = next(
+            (lv for lv in levers if dotted in (lv.field, lv.target) or dotted.startswith(lv.target + ".")), None
+        )
+        if lever is None and dotted.startswith("general_transfer.coefficient"):
+            lever = next(lv for lv in levers if lv.target == POOL)
+        where = lever.field if lever is not None else ("_schema" if key == "_schema" else key)
+        out.setdefault(where, []).extend(messages)
+    return out
