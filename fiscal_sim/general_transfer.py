@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+MONEY_EPSILON = 1e-9  # in the scenario's unit: amounts below it are rounding, not money (1e-9 万元 = 0.00001 元)
+
 
 def fiscal_gap(standard_expenditure: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """``max(0, standard_expenditure − capacity)`` (财力缺口).
@@ -53,10 +55,12 @@ def _newton_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter:
     lead, n = gaps.shape[:-1], gaps.shape[-1]
     cases = int(np.prod(lead, dtype=np.int64))
     g_all = gaps.reshape(cases, n)
-    s_all = np.where(g_all > 0, need.reshape(cases, n), 0.0)
     p_all = np.broadcast_to(pool, lead).reshape(-1)
     towns = np.flatnonzero((g_all > 0).any(axis=0))  # towns with a gap in some case
-    g_all, s_all = g_all.take(towns, axis=1), s_all.take(towns, axis=1)
+    g_all = g_all.take(towns, axis=1)
+    s_all = need.reshape(cases, n).take(towns, axis=1)
+    if cases > 1:  # a town may have a gap in one case and not in another
+        s_all = np.where(g_all > 0, s_all, 0.0)
     covered = g_all.sum(axis=-1) <= p_all
     unbounded = np.where(s_all > 0, 0.0, g_all).sum(axis=-1) >= p_all
     rate = np.zeros(p_all.shape)
@@ -122,11 +126,9 @@ def ration_need_adjusted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray) -
     rate = need_adjusted_rate(gaps, need, pool)
     finite = np.isfinite(rate)
     safe_rate = np.where(finite, rate, 0.0)
-    # r ≥ 0 and need ≥ 0, so towns without a gap come out at 0 by themselves
+    # r ≥ 0 and need ≥ 0, so towns without a gap come out at 0 by themselves (a town at the margin
+    # may keep a rounding crumb of ~1e-11: growth limits ignore amounts below MONEY_EPSILON)
     adjusted = np.maximum(gaps - safe_rate[..., None] * need, 0.0)
-    # a town at the margin keeps rounding crumbs (~1e-11) instead of 0; they would count as a
-    # "previous transfer" for growth limits next year
-    adjusted[adjusted <= 1e-9 * np.maximum(gaps, 1.0)] = 0.0
     if not finite.all():
         zero_need_gaps = np.where(need > 0, 0.0, gaps)
         fallback, _ = ration_proportional(zero_need_gaps, pool)
@@ -160,7 +162,7 @@ def ration(gaps, need, pool, method):
 
 def limit_growth(transfer, previous, gap, low, high):
     """增幅控制: clip towns with a previous transfer to ``[min(gap, T_prev·(1+low)), T_prev·(1+high)]``."""
-    has_previous = previous > 0
+    has_previous = previous > MONEY_EPSILON
     floor = np.minimum(gap, previous * (1.0 + low)) if low is not None else -np.inf
     ceiling = previous * (1.0 + high) if high is not None else np.inf
     return np.where(has_previous, np.clip(transfer, floor, ceiling), transfer)
