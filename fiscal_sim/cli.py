@@ -173,7 +173,10 @@ def cmd_compare(args) -> int:
         data = figure_bytes(comparison.chart(name), "png")
         path = out / f"{name}.png"
         atomic_write(path, lambda p, d=data: p.write_bytes(d))
-        written.append(path)
+        numbers = comparison.chart_data(name)  # the numbers behind the chart
+        table = out / f"{name}_data.csv"
+        atomic_write(table, lambda p, f=numbers: f.to_csv(p, index=False, encoding="utf-8-sig"))
+        written += [path, table]
     summary = comparison.summary.set_index("label")
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:,.2f}".format):
         print(f"baseline: {comparison.baseline}\n{summary.T.to_string()}")

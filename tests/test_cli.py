@@ -143,6 +143,16 @@ def test_compare_writes_tables_workbook_and_charts(capsys, small_dir, tmp_path):
     assert {"summary.csv", "towns.csv", "settings.csv", "comparison.xlsx"} <= names
     assert {"transfers_by_town.png", "town_budgets.png", "county_balance.png", "lorenz.png"} <= names
     assert (tmp_path / "lorenz.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # every chart comes with the numbers behind it: the transfers chart's CSV is the towns' general transfers
+    import fiscal_sim
+
+    data = pd.read_csv(tmp_path / "transfers_by_town_data.csv", encoding="utf-8-sig")
+    base = fiscal_sim.simulate(small_dir / "base.yaml").towns
+    last = base[base["year"] == base["year"].max()]
+    assert set(data.columns) >= {"label", "town", "general_transfer"}
+    shown = data[data["label"] == "base"].set_index("town")["general_transfer"]
+    expected = last.set_index(last["town"].astype(str))["general_transfer"]
+    assert shown.to_dict() == pytest.approx(expected.to_dict())
     summary = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")
     assert summary["label"].tolist() == ["base", "variant"]
     settings = pd.read_csv(tmp_path / "settings.csv", encoding="utf-8-sig")
