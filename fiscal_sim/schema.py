@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import Counter
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -327,6 +328,6 @@ class ScenarioSchema(Strict):
                 raise ValidationError("at most 100 simulated years", "years")
         for key in ("revenue_items", "expenditure_functions"):
             ids = [r.get("id") for r in data.get(key) or []]
-            dups = sorted({i for i in ids if ids.count(i) > 1})
+            dups = sorted(i for i, n in Counter(ids).items() if n > 1)
             if dups:
                 raise ValidationError(f"duplicate id {', '.join(dups)}", key)

@@ -37,12 +37,11 @@ class ProjectBook:
 
 
 def project_book(projects: pd.DataFrame, town_ids: list[str]) -> ProjectBook:
-    position = {t: i for i, t in enumerate(town_ids)}
     categories = sorted(set(projects["category"]))
     code = {c: j for j, c in enumerate(categories)}
     return ProjectBook(
         ids=projects["id"].to_numpy(object),
-        town=projects["town"].map(position).to_numpy(np.intp),
+        town=pd.Index(town_ids).get_indexer(projects["town"]).astype(np.intp),  # no dict over every town
         year=projects["year"].to_numpy(np.int64),
         category=projects["category"].map(code).to_numpy(np.intp),
         categories=categories,

@@ -29,7 +29,7 @@ from ..schemas import (
     StoredScenarioSchema,
     VersionQuerySchema,
 )
-from ..storage import MAX_ID_LENGTH, NotFoundError
+from ..storage import MAX_ID_LENGTH
 
 blp = Blueprint(
     "scenarios", __name__, url_prefix="/api/v1/scenarios", description="Saved scenarios, every version kept (方案)"
@@ -99,10 +99,7 @@ class ScenarioById(MethodView):
     def get(self, query, scenario_id):
         """The latest version, or ?version=N."""
         check_id(scenario_id)
-        try:
-            stored = runner.store().get(scenario_id, query.get("version"))
-        except NotFoundError as exc:
-            raise ApiError(404, {"id": [str(exc)]}) from None
+        stored = runner.store().get(scenario_id, query.get("version"))  # NotFoundError → 404 (api.errors)
         payload = {**asdict(stored), "versions": runner.store().versions(scenario_id)}
         return payload, 200, etag(stored.version)
 
@@ -118,10 +115,7 @@ class ScenarioById(MethodView):
             raise ApiError(422, {"version": [f"the body says {body['version']} but If-Match says {header}"]})
         if expected is None and request.headers.get("If-Match", "").strip() != "*":
             raise ApiError(422, {"version": ["required: the version this replaces (or an If-Match header)"]})
-        try:
-            runner.store().head(scenario_id)  # 404 before the (costlier) validation
-        except NotFoundError as exc:
-            raise ApiError(404, {"id": [str(exc)]}) from None
+        runner.store().head(scenario_id)  # 404 (NotFoundError) before the costlier validation
         name, description, scenario = content(body)
         version = runner.store().replace(scenario_id, expected, name, description, scenario.document)
         runner.cache().put((scenario_id, version), scenario)
