@@ -2,14 +2,17 @@ from setuptools import find_packages, setup
 
 setup(
     name="fiscal-sim",
-    version="0.1.0",
+    version="0.2.0",
     description="County–town fiscal revenue-sharing and transfer simulation (县乡财政体制模拟)",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["fiscal_sim", "fiscal_sim.*", "api", "api.*"]),
     include_package_data=True,
-    package_data={"api": ["templates/*", "templates/**/*", "static/*", "static/**/*"]},
+    package_data={
+        "api": ["templates/*", "templates/**/*", "static/*", "static/**/*"],
+        "fiscal_sim": ["scenarios/*.yaml", "scenarios/*.csv", "scenarios/*.md"],
+    },
     install_requires=[
         "numpy>=2.0,<3",
         "scipy>=1.13,<2",
@@ -37,5 +40,8 @@ setup(
             "playwright>=1.50,<2",
         ],
     },
-    entry_points={"console_scripts": ["fiscal-sim=fiscal_sim.cli:main"]},
+    entry_points={
+        "console_scripts": ["fiscal-sim=fiscal_sim.io.cli:main"],
+        "fiscal_sim.commands": ["serve=api.cli:add"],
+    },
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import fiscal_sim
+from fiscal_sim.scenario import BUNDLED_DIR
 
 DEFAULTS = {
     # request limits (per request)
@@ -23,7 +24,7 @@ DEFAULTS = {
     "DATABASE_URL": None,  # any SQLAlchemy URL; default: the SQLite file DATA_DIR/fiscal_sim.sqlite3
     "DATA_DIR": None,  # default: ./instance
     "LOAD_BUNDLED_SCENARIOS": True,  # store scenarios/*.yaml on first start (empty database only)
-    "SCENARIOS_DIR": None,  # the bundled scenarios; default: the repository's scenarios/
+    "SCENARIOS_DIR": None,  # the bundled scenarios; default: those installed with fiscal_sim
     "SCENARIO_CACHE_SIZE": 64,  # validated stored versions kept in memory
     "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,  # answers of deterministic endpoints kept in memory (0: none)
     # OpenAPI (flask-smorest)
@@ -56,5 +57,5 @@ def database_url(config) -> str:
 def bundled_dir(config) -> Path | None:
     """The folder of bundled scenarios, if there is one."""
     chosen = config.get("SCENARIOS_DIR")
-    folder = Path(str(chosen)) if chosen else Path(__file__).resolve().parent.parent / "scenarios"
+    folder = Path(str(chosen)) if chosen else BUNDLED_DIR
     return folder if folder.is_dir() else None

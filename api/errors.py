@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from fiscal_sim.errors import ScenarioError, SolveError
 
+from .language import language, localized
 from .storage import ConflictError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ def _webargs_messages(data: dict) -> dict[str, list[str]]:
 
 
 def error_response(status: int, errors: dict[str, list[str]], headers=None) -> flask.Response:
-    response = flask.jsonify({"errors": errors})
+    """The JSON error body, each message in the request's language after the words of its key."""
+    response = flask.jsonify({"errors": localized(errors, language())})
     response.status_code = status
     for key, value in headers or ():
         response.headers[key] = value

@@ -14,11 +14,13 @@ import flask
 import pandas as pd
 
 import fiscal_sim
-from fiscal_sim import Scenario, ScenarioError
-from fiscal_sim.records import frame_records as records  # noqa: F401  (used by the pages)
+from fiscal_sim import Scenario, ScenarioError, catalogue
+from fiscal_sim.io.records import frame_records as records  # noqa: F401  (used by the pages)
+from fiscal_sim.io.records import result_records
 
 from .cache import CachedResponse, ResponseCache, ScenarioCache
 from .errors import ApiError, prefixed
+from .language import language  # noqa: F401  (the resources ask the runner)
 from .storage import NotFoundError, Store
 
 # ------------------------------------------------------------------------------------------------
@@ -251,15 +253,15 @@ def cached(endpoint: str, body: dict, compute: Callable[[dict], flask.Response],
 
 
 def result_payload(result: fiscal_sim.Result) -> dict:
-    """SPEC §4: the result frames as lists of records."""
-    return result.to_dict()
+    """The result frames as lists of records (docs/model.md §3)."""
+    return result_records(result)
 
 
 # ------------------------------------------------------------------------------------------------
 # Monte Carlo
 
 
-DEFAULT_DRAWS = 1000  # fiscal_sim.schema.UncertaintySchema's default
+DEFAULT_DRAWS = catalogue.SCENARIO["uncertainty"].block["draws"].default
 
 
 def check_draws(scenario: Scenario, draws: int | None, field: str) -> None:

@@ -12,12 +12,12 @@ import numbers
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from fiscal_sim import catalogue
 from fiscal_sim.result import COUNTY_COLUMNS, INDICATOR_COLUMNS, TOWN_COLUMNS
-from fiscal_sim.schema import ScenarioSchema, SpecialTransfersSchema
+from fiscal_sim.scenario.schema import ScenarioSchema, SpecialTransfersSchema
 
-# SPEC §4: the charts the API draws, and what it answers with
-CHART_NAMES = ("transfers_by_town", "town_budgets", "county_balance", "lorenz")
-CHART_FORMATS = ("png", "svg", "csv")
+CHART_NAMES = tuple(catalogue.CHARTS)
+CHART_FORMATS = catalogue.CHART_FORMATS
 MAX_LABEL = 200
 SCENARIO_ID = validate.Length(min=1, max=64)
 
@@ -64,7 +64,7 @@ class SpecialTransfersDocumentSchema(SpecialTransfersSchema):
 
 
 class ScenarioDocumentSchema(ScenarioSchema):
-    """A self-contained scenario (SPEC §2.1): towns and projects inline, no ``extends``."""
+    """A self-contained scenario (docs/model.md §2.1): towns and projects inline, no ``extends``."""
 
     towns = fields.List(fields.Nested(TownRecordSchema), required=True, validate=validate.Length(min=1))
     special_transfers = fields.Nested(SpecialTransfersDocumentSchema, load_default=None, allow_none=True)
@@ -138,7 +138,14 @@ class ScenarioReplaceSchema(ScenarioSaveSchema):
     )
 
 
-class VersionQuerySchema(Strict):
+class LangQuerySchema(Strict):
+    lang = fields.String(
+        validate=validate.OneOf(catalogue.LANGS),
+        metadata={"description": "language of messages and words: zh or en (default: Accept-Language, else en)"},
+    )
+
+
+class VersionQuerySchema(LangQuerySchema):
     version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "default: the latest"})
 
 
@@ -173,7 +180,7 @@ class ScenarioSourceSchema(Strict):
         keys=fields.String(validate=validate.Length(min=1, max=500)),
         values=fields.Raw(allow_none=True),
         load_default=dict,
-        metadata={"description": "PATH: value, e.g. {'revenue_items.vat.split.town_share': 0.6} (SPEC §2.2)"},
+        metadata={"description": "PATH: value, e.g. {'revenue_items.vat.split.town_share': 0.6} (docs/model.md §2.2)"},
     )
 
     @validates_schema
@@ -235,7 +242,7 @@ class MontecarloRequestSchema(ScenarioSourceSchema):
 
 
 class SolveRequestSchema(ScenarioSourceSchema):
-    """POST solve: the parameter value that makes a metric hit a target (SPEC §1.10)."""
+    """POST solve: the parameter value that makes a metric hit a target (docs/model.md §1.10)."""
 
     parameter = fields.String(
         required=True, validate=validate.Length(min=1, max=500), metadata={"description": "an override PATH"}
@@ -322,7 +329,7 @@ IndicatorRowSchema = _row_schema("IndicatorRow", INDICATOR_COLUMNS, ints={"year"
 
 
 class ProjectRowSchema(Open):
-    """One project (SPEC §3 columns required; the table's other columns may follow)."""
+    """One project (docs/model.md §3 columns required; the table's other columns may follow)."""
 
     id = fields.String(required=True)
     town = fields.String(required=True)
@@ -344,7 +351,7 @@ class RevocationRowSchema(Open):
 
 
 class SimulationSchema(Open):
-    """A result (SPEC §3): each frame as a list of records."""
+    """A result (docs/model.md §3): each frame as a list of records."""
 
     name = fields.String(required=True)
     unit = fields.String(required=True)
@@ -357,7 +364,7 @@ class SimulationSchema(Open):
 
 
 class ComparisonSchema(Open):
-    """``fiscal_sim.compare.compare(...).to_dict()``: summaries and differences against the baseline."""
+    """``fiscal_sim.io.records.comparison_records``: summaries and differences against the baseline."""
 
     baseline = fields.String(required=True, metadata={"description": "the baseline label"})
     labels = fields.List(fields.String(), required=True)
@@ -371,7 +378,7 @@ class ComparisonSchema(Open):
 
 
 class MontecarloSchema(Open):
-    """``fiscal_sim.montecarlo(...).to_dict()`` (SPEC §1.9)."""
+    """``fiscal_sim.io.records.montecarlo_records`` (docs/model.md §1.9)."""
 
     summary = fields.List(fields.Dict(), metadata={"description": "per year: percentiles, p_county_deficit"})
     pilots = fields.List(fields.Dict(), metadata={"description": "per pilot town: p_revoked"})
@@ -397,6 +404,7 @@ class SolveSchema(Open):
 class ExplanationSchema(Open):
     """How a number was computed: formula, inputs and their own explanations."""
 
+    key = fields.String(required=True, metadata={"description": "the result column or input it explains"})
     name = fields.String(required=True)
     value = fields.Raw(required=True, metadata={"description": "a number, text or true/false"})
     formula = fields.String(required=True)

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synthetic import YEARS, synthetic_scenario  # noqa: E402
 
 import fiscal_sim  # noqa: E402
-from fiscal_sim.montecarlo import BLOCK, bytes_per_draw  # noqa: E402
+from fiscal_sim.analysis.montecarlo import BLOCK, bytes_per_draw  # noqa: E402
 
 TARGET = {"towns": 1_000, "draws": 1_000, "seconds": 3.0, "peak_mb": 4096}
 

@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import fiscal_sim  # noqa: E402
-from fiscal_sim.special_transfer import SpecialTransferRun  # noqa: E402
+from fiscal_sim.model.special_transfer import SpecialTransferRun  # noqa: E402
 
 TOWNS = 500
 YEARS = (2021, 2025)

@@ -1,38 +1,36 @@
-"""fiscal-sim: county–town revenue sharing, transfers and pilot assessment (县乡财政体制模拟)."""
+"""fiscal-sim: county–town revenue sharing, transfers and pilot assessment (县乡财政体制模拟).
+
+The public surface: :func:`load_scenario`, :func:`simulate`, :func:`compare`, :func:`montecarlo`,
+:func:`solve`, :func:`optimize` and the types they return. The model is explained in docs/model.md.
+"""
 
 from __future__ import annotations
 
-from .engine import compile_model, run
-from .errors import ScenarioError, SolveError
-from .result import Result
-from .scenario import Scenario, load_scenario
+from .analysis.compare import Comparison, compare
+from .analysis.goal_seek import OptimizeResult, SolveResult, optimize, solve
+from .analysis.montecarlo import MonteCarloResult, montecarlo
+from .errors import Message, ScenarioError, SolveError
+from .result import Result, simulate
+from .scenario import Scenario, load_scenario, register_reader
+
+# the Excel scenario workbook is read by the edge's reader, registered by name (imported on first use)
+register_reader((".xlsx", ".xlsm"), "fiscal_sim.io.excel_template:read_scenario_workbook")
 
 __all__ = [
+    "Comparison",
+    "Message",
+    "MonteCarloResult",
+    "OptimizeResult",
     "Result",
     "Scenario",
     "ScenarioError",
     "SolveError",
-    "load_scenario",
-    "simulate",
+    "SolveResult",
     "compare",
+    "load_scenario",
     "montecarlo",
-    "solve",
     "optimize",
+    "simulate",
+    "solve",
 ]
-__version__ = "0.1.0"
-
-
-def simulate(scenario, overrides: dict | None = None) -> Result:
-    """Run a scenario (a Scenario, a file path or a document dict) and return its Result."""
-    scenario = (
-        load_scenario(scenario, overrides) if not isinstance(scenario, Scenario) else scenario.with_overrides(overrides)
-    )
-    model = compile_model(scenario)
-    return Result(model, run(model, model.growth[None]))
-
-
-# the functions named like their modules are bound after those modules are imported, so that
-# `fiscal_sim.compare` and `fiscal_sim.montecarlo` stay the functions whatever imports the modules
-from .compare import compare  # noqa: E402
-from .goal_seek import optimize, solve  # noqa: E402
-from .montecarlo import montecarlo  # noqa: E402
+__version__ = "0.2.0"

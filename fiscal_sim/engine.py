@@ -1,8 +1,11 @@
-"""The engine: compiles a scenario into arrays and runs the years, composing the model's parts.
+"""The engine: compiles a scenario into a typed :class:`Model` of arrays and runs the years (docs/model.md §1).
 
-Years run in order because pilot status (assessment), transfer growth limits and co-financing carry
-from one year to the next; within a year everything is vectorised over towns, and over Monte Carlo
-draws on a leading axis (the central run is one draw).
+:func:`compile_model` reads the validated config once; :func:`run` is a short composition of per-year
+steps (projection, revenue division, general transfers, special transfers, positions, assessment)
+over the model's typed rules, so the year loop never reads a config dict. Years run in order because
+pilot status, transfer growth limits and co-financing carry from one year to the next; within a year
+everything is vectorised over towns, and over Monte Carlo draws on a leading axis (the central run
+is one draw).
 """
 
 from __future__ import annotations
@@ -12,19 +15,62 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import assessment as assess
-from .expenditure import ExpenditureModel, expenditure_model
-from .general_transfer import Allocation, allocate
-from .indicators import per_capita
-from .projection import column_path, cumulative_factor, gdp_growth_rates, grown_amount
-from .revenue_division import SplitTable, assign_rules, compile_table, fiscal_capacity, own_revenue
+from . import catalogue
+from .catalogue import PoolMode, Rationing, SpecialMethod
+from .model import assessment as assess
+from .model.expenditure import ExpenditureModel, expenditure_model
+from .model.general_transfer import Allocation, allocate
+from .model.indicators import per_capita
+from .model.projection import column_path, cumulative_factor, gdp_growth_rates, grown_amount
+from .model.revenue_division import (
+    RuleAssignment,
+    SplitTable,
+    assign_rules,
+    compile_table,
+    fiscal_capacity,
+    own_revenue,
+)
+from .model.special_transfer import ProjectBook, SpecialOutcome, SpecialTransferRules, SpecialTransferRun
 from .scenario import Scenario
-from .special_transfer import ProjectBook, SpecialOutcome, SpecialTransferRun, project_book
+from .scenario.settings import pool_mode
+
+
+@dataclass(frozen=True)
+class CountyBudget:
+    """The county's own budget per simulated year (grown base-year amounts)."""
+
+    own_revenue: np.ndarray  # (T,)
+    own_expenditure: np.ndarray  # (T,)
+    upper_transfers: np.ndarray  # (T,)
+
+
+@dataclass(frozen=True)
+class GeneralRules:
+    """How gaps are covered (docs/model.md §1.4), typed."""
+
+    mode: PoolMode
+    pool: np.ndarray | None  # (T,) grown pool when ``mode`` is AMOUNT
+    coefficient: float | None
+    rationing: Rationing
+    priority: tuple[str, ...]  # class names covered first
+    static_classes: dict  # non-pilot priority classes: name -> (N,) bool
+    eligible_all: bool
+    factor_values: np.ndarray | None  # (T, N, W)
+    factor_weights: np.ndarray | None  # (W,)
+    growth_limits: tuple[float | None, float | None] | None
+
+
+@dataclass(frozen=True)
+class AssessmentRules:
+    """Pilot assessment (docs/model.md §1.7), typed."""
+
+    targets: dict  # indicator -> target
+    failures_to_revoke: int
 
 
 @dataclass(frozen=True)
 class Model:
-    """A scenario compiled to float64 arrays: t indexes simulated years, i towns, k revenue items."""
+    """A scenario compiled to float64 arrays and typed rules: t indexes years, i towns, k revenue items."""
 
     scenario: Scenario
     years: np.ndarray
@@ -43,23 +89,29 @@ class Model:
     standard_expenditure: np.ndarray  # (T, N)
     town_function_expenditure: np.ndarray  # (T,) county's share of town-area functions
     population: np.ndarray  # (T, N)
-    county: dict  # own_revenue, own_expenditure, upper_transfers: (T,)
-    pool: np.ndarray | None  # (T,) or None; see pool_kind
-    pool_kind: str  # "full", "coefficient", "amount", "county_surplus"
-    factor_values: np.ndarray | None  # (T, N, W)
-    factor_weights: np.ndarray | None
-    static_classes: dict  # non-pilot priority classes: name -> (N,) bool
-    projects: ProjectBook | None
-    special_budget: np.ndarray  # (T,), zeros without special transfers
-    special_caps: np.ndarray | None  # (T, C)
-    assessment: dict | None  # {targets, failures_to_revoke} when enabled
+    county: CountyBudget
+    general: GeneralRules
+    special: SpecialTransferRules | None
+    assessment: AssessmentRules | None
 
     @property
     def has_pilot_rules(self) -> bool:
         return self.pilot_items.size > 0
 
+    @property
+    def special_budget(self) -> np.ndarray:
+        """(T,) the special-transfer budget, zeros without special transfers."""
+        return self.special.budget if self.special is not None else np.zeros(len(self.years))
+
     def split_table(self, t: int, as_pilot: bool) -> SplitTable:
         return self.tables[(t, as_pilot)]
+
+    def rule_assignment(self, pilot: bool) -> RuleAssignment:
+        return self.rules[pilot and self.has_pilot_rules]
+
+
+# ---------------------------------------------------------------------------------------------
+# compiling a scenario
 
 
 class _TownPositions:
@@ -80,18 +132,97 @@ def _column_factor(drivers: dict, column: str, n_years: int) -> np.ndarray:
     return np.concatenate([[1.0], cumulative_factor(drivers.get(column, 0.0), n_years)])
 
 
+def project_book(projects: pd.DataFrame, town_ids: list[str]) -> ProjectBook:
+    """The projects table as arrays (town ids located with a pandas index, not a dict of every town)."""
+    categories = sorted(set(projects["category"]))
+    code = {c: j for j, c in enumerate(categories)}
+    return ProjectBook(
+        ids=projects["id"].to_numpy(object),
+        town=pd.Index(town_ids).get_indexer(projects["town"]).astype(np.intp),
+        year=projects["year"].to_numpy(np.int64),
+        category=projects["category"].map(code).to_numpy(np.intp),
+        categories=categories,
+        cost=projects["cost"].to_numpy(np.float64),
+        grant=projects["grant"].to_numpy(np.float64),
+        cofinancing=(projects["cost"] * projects["cofinancing_rate"]).to_numpy(np.float64),
+        score=projects["score"].to_numpy(np.float64),
+        key=projects["key_project"].to_numpy(bool),
+    )
+
+
+def _general_rules(scenario: Scenario, drivers: dict, n_years: int) -> GeneralRules:
+    gt = scenario.config["general_transfer"]
+    mode, amount = pool_mode(gt)
+    pool = grown_amount(amount, gt["pool_growth"], n_years) if mode is PoolMode.AMOUNT else None
+    rationing = Rationing(gt["rationing"])
+    factor_values = factor_weights = None
+    if rationing is Rationing.FACTOR:
+        towns = scenario.towns
+        factor_values = np.stack(
+            [
+                np.prod([column_path(towns, c, drivers, n_years) for c in f.get("columns") or [f["column"]]], axis=0)
+                for f in gt["factors"]
+            ],
+            axis=-1,
+        )
+        factor_weights = np.array([f["weight"] for f in gt["factors"]])
+    limits = gt["growth_limits"]
+    return GeneralRules(
+        mode=mode,
+        pool=pool,
+        coefficient=gt["coefficient"],
+        rationing=rationing,
+        priority=tuple(gt["priority"]),
+        static_classes={name: scenario.classes[name] for name in gt["priority"] if name != "pilot"},
+        eligible_all=gt["eligible"] == "all",
+        factor_values=factor_values,
+        factor_weights=factor_weights,
+        growth_limits=(limits["min"], limits["max"]) if limits else None,
+    )
+
+
+def _special_rules(scenario: Scenario, ids: list[str], n_years: int) -> SpecialTransferRules | None:
+    st = scenario.config["special_transfers"]
+    if st is None:
+        return None
+    book = project_book(scenario.projects, ids)
+    factor = cumulative_factor(st["budget_growth"], n_years)
+    caps = np.full((n_years, len(book.categories)), np.inf)
+    for j, category in enumerate(book.categories):
+        if category in st["category_caps"]:
+            caps[:, j] = st["category_caps"][category] * factor
+    return SpecialTransferRules(
+        book=book,
+        method=SpecialMethod(st["method"]),
+        priority_order=tuple(st["priority_order"]),
+        pilot_weight=st["pilot_weight"],
+        key_weight=st["key_weight"],
+        require_cofinancing=st["require_cofinancing"],
+        carry_over=st["carry_over"],
+        budget=st["budget"] * factor,
+        caps=caps,
+    )
+
+
+def _assessment_rules(scenario: Scenario) -> AssessmentRules | None:
+    a = scenario.config["assessment"]
+    if a is None or not a["enabled"]:
+        return None
+    return AssessmentRules(dict(a["targets"]), a["failures_to_revoke"])
+
+
 def compile_model(scenario: Scenario) -> Model:
-    """Turn a validated scenario into the arrays the engine runs on."""
+    """Turn a validated scenario into the arrays and typed rules the engine runs on."""
     cfg, towns = scenario.config, scenario.towns
     years = scenario.years
     n_years, n_towns = len(years), len(towns)
     ids = towns["id"].tolist()
-    position = _TownPositions(towns["id"])
     pilot0 = scenario.classes["pilot"]
     drivers = cfg["growth"]["drivers"]
     items = cfg["revenue_items"]
     collected0 = np.column_stack([towns[i.get("column") or i["id"]].to_numpy(np.float64) for i in items])
 
+    position = _TownPositions(towns["id"])
     rules = {
         flag: assign_rules(items, cfg["split_overrides"], position, scenario.classes, as_pilot=flag)
         for flag in (False, True)
@@ -100,53 +231,15 @@ def compile_model(scenario: Scenario) -> Model:
     pilot_items = np.array(
         sorted({item_index[o["item"]] for o in cfg["split_overrides"] if o.get("class") == "pilot"}), dtype=np.intp
     )
-    tables = _compile_all_tables(rules, towns, collected0, drivers, n_years, pilot_items)
-
     remittance = towns[cfg["remittances"]["column"]].to_numpy(np.float64) if cfg["remittances"] else np.zeros(n_towns)
-    exp = expenditure_model(cfg["expenditure_functions"], towns, drivers, n_years)
+    exp = expenditure_model(cfg["expenditure_functions"], towns, n_towns, drivers, n_years)
     c = cfg["county"]
-    county = {
-        name: grown_amount(c[name], c[f"{name}_growth"], n_years)
-        for name in ("own_revenue", "own_expenditure", "upper_transfers")
-    }
-    gt = cfg["general_transfer"]
-    if gt["coefficient"] is not None:
-        pool, pool_kind = None, "coefficient"
-    elif gt["pool"] is None:
-        pool, pool_kind = None, "full"
-    elif gt["pool"] == "county_surplus":
-        pool, pool_kind = None, "county_surplus"
-    else:
-        pool, pool_kind = grown_amount(gt["pool"], gt["pool_growth"], n_years), "amount"
-    factor_values = factor_weights = None
-    if gt["rationing"] == "factor":
-        factor_values = np.stack(
-            [
-                np.prod(
-                    [column_path(towns, col, drivers, n_years) for col in f.get("columns") or [f["column"]]], axis=0
-                )
-                for f in gt["factors"]
-            ],
-            axis=-1,
+    county = CountyBudget(
+        *(
+            grown_amount(c[name], c[f"{name}_growth"], n_years)
+            for name in ("own_revenue", "own_expenditure", "upper_transfers")
         )
-        factor_weights = np.array([f["weight"] for f in gt["factors"]])
-    static_classes = {name: scenario.classes[name] for name in gt["priority"] if name != "pilot"}
-
-    st = cfg["special_transfers"]
-    book, budget, caps = None, np.zeros(n_years), None
-    if st is not None:
-        book = project_book(scenario.projects, ids)
-        budget = grown_amount(st["budget"], st["budget_growth"], n_years)
-        factor = cumulative_factor(st["budget_growth"], n_years)
-        caps = np.full((n_years, len(book.categories)), np.inf)
-        for j, category in enumerate(book.categories):
-            if category in st["category_caps"]:
-                caps[:, j] = st["category_caps"][category] * factor
-    a = cfg["assessment"]
-    assessment = None
-    if a is not None and a["enabled"]:
-        assessment = {"targets": a["targets"], "failures_to_revoke": a["failures_to_revoke"]}
-
+    )
     return Model(
         scenario=scenario,
         years=years,
@@ -158,7 +251,7 @@ def compile_model(scenario: Scenario) -> Model:
         elasticity=np.array([i["elasticity"] for i in items]),
         capacity_rate=np.array([i["capacity_rate"] for i in items]),
         rules=rules,
-        tables=tables,
+        tables=_compile_all_tables(rules, towns, collected0, drivers, n_years, pilot_items),
         pilot_items=pilot_items,
         remittance=remittance,
         expenditure=exp,
@@ -166,15 +259,9 @@ def compile_model(scenario: Scenario) -> Model:
         town_function_expenditure=exp.county_share(),
         population=column_path(towns, "population", drivers, n_years),
         county=county,
-        pool=pool,
-        pool_kind=pool_kind,
-        factor_values=factor_values,
-        factor_weights=factor_weights,
-        static_classes=static_classes,
-        projects=book,
-        special_budget=budget,
-        special_caps=caps,
-        assessment=assessment,
+        general=_general_rules(scenario, drivers, n_years),
+        special=_special_rules(scenario, ids, n_years),
+        assessment=_assessment_rules(scenario),
     )
 
 
@@ -213,7 +300,7 @@ def _compile_all_tables(rules: dict, towns, collected0, drivers, n_years, pilot_
     return out
 
 
-def _town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray, out=None) -> np.ndarray:
+def town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray, out=None) -> np.ndarray:
     """What the towns keep of each item ``[k, d, i]``, by the rules in force for their pilot status."""
     portion = model.split_table(t, False).town_portion(collected, out=out)
     if model.has_pilot_rules and pilot.any():
@@ -221,6 +308,10 @@ def _town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray
         as_pilot = model.split_table(t, True).town_portion(collected[items])
         portion[items] = np.where(pilot, as_pilot, portion[items])
     return portion
+
+
+# ---------------------------------------------------------------------------------------------
+# running the years
 
 
 @dataclass
@@ -235,28 +326,191 @@ class Trace:
     block: np.ndarray | None = None  # (len(TOWN_ARRAYS), D, T, N) when every town output is kept
 
 
-TOWN_ARRAYS = (
-    "gdp",
-    "population",
-    "revenue_collected",
-    "town_retained",
-    "county_retained",
-    "remittance",
-    "own_revenue",
-    "capacity",
-    "standard_expenditure",
-    "gap",
-    "general_transfer",
-    "special_transfer",
-    "cofinancing",
-    "balance",
-    "resources",
-    "resources_per_capita",
-)  # fmt: skip  -- the float columns of the towns frame, in its order
+# the number columns of the towns frame, in its order (docs/model.md §3)
+TOWN_ARRAYS = tuple(c.key for c in catalogue.RESULT_TABLES["towns"].columns if c.kind == "number")
 COUNTY_ARRAYS = (
     "shared_revenue", "total_revenue", "general_transfers_paid", "special_transfers_paid", "balance",
     "required_transfers", "pool",
 )  # fmt: skip
+
+
+class _Run:
+    """The state carried from year to year, and each year's steps (docs/model.md §1.1–§1.7)."""
+
+    def __init__(self, model: Model, growth: np.ndarray, detail: bool, fixed_special, town_outputs):
+        self.model, self.growth, self.detail, self.fixed_special = model, growth, detail, fixed_special
+        n_draws, n_years, n_towns = growth.shape
+        n_items = model.collected0.shape[1]
+        self.collected = np.empty((n_items, n_draws, n_towns))  # [k, d, i], updated in place each year
+        self.collected[...] = model.collected0.T[:, None, :]
+        self.common_elasticity = bool(np.all(model.elasticity == model.elasticity[0]))
+        self.factor = None if self.common_elasticity else np.empty_like(self.collected)
+        self.portion = np.empty_like(self.collected)  # reused for each year's split
+        self.gdp = np.broadcast_to(model.gdp0, (n_draws, n_towns))
+        self.pilot = np.broadcast_to(model.pilot0, (n_draws, n_towns)).copy()
+        self.streak = np.zeros((n_draws, n_towns), dtype=np.int64)
+        self.revoked_year = np.zeros((n_draws, n_towns), dtype=np.int64)
+        self.previous_transfer = np.zeros((n_draws, n_towns))
+        # the base year is the same in every draw: split one row and broadcast it
+        base = town_portion(model, -1, self.collected[:, :1], self.pilot[:1])
+        self.own_prev = np.broadcast_to(own_revenue(base, model.remittance), self.pilot.shape)
+        self.full_capacity = bool(np.all(model.capacity_rate == 1.0))
+        self.no_special = np.zeros((n_draws, n_towns))
+        kept = [name for name in TOWN_ARRAYS if name in town_outputs]
+        self.block = np.empty((len(kept), n_draws, n_years, n_towns))
+        self.out_t = {name: self.block[c] for c, name in enumerate(kept)}
+        self.out_t["pilot"] = np.empty((n_draws, n_years, n_towns), dtype=bool)
+        self.out_c = {name: np.empty((n_draws, n_years)) for name in COUNTY_ARRAYS}
+        self.trace = Trace(self.out_t | {"county": self.out_c}, block=self.block if kept == list(TOWN_ARRAYS) else None)
+        self.special_run = None
+        if model.special is not None and fixed_special is None:
+            self.special_run = SpecialTransferRun(model.special, n_towns, model.years)
+
+    def slot(self, name: str, t: int):
+        """Where year t's value of a town output goes (computed straight into the block), or None."""
+        return self.out_t[name][:, t, :] if name in self.out_t else None
+
+    def put(self, name: str, t: int, value) -> None:
+        if name in self.out_t:
+            self.out_t[name][:, t, :] = value
+
+    # -- the steps of a year
+
+    def project(self, t: int) -> np.ndarray:
+        """§1.1: GDP and revenue collected grow by this year's growth; returns GDP."""
+        m, g = self.model, self.growth[:, t, :]
+        gdp_now = np.multiply(self.gdp, 1.0 + g, out=self.slot("gdp", t))
+        if self.common_elasticity:
+            self.collected *= 1.0 + m.elasticity[0] * g
+        else:
+            np.multiply(m.elasticity[:, None, None], g, out=self.factor)
+            self.factor += 1.0
+            self.collected *= self.factor
+        return gdp_now
+
+    def divide(self, t: int):
+        """§1.2: each item split between town and county; returns (own revenue, capacity, county share)."""
+        m = self.model
+        to_town = town_portion(m, t, self.collected, self.pilot, out=self.portion)
+        retained = np.sum(to_town, axis=0, out=self.slot("town_retained", t))
+        own = np.subtract(retained, m.remittance, out=self.slot("own_revenue", t))
+        if self.full_capacity:
+            capacity = own
+            self.put("capacity", t, own)
+        else:
+            capacity = fiscal_capacity(to_town, m.capacity_rate, m.remittance)
+            self.put("capacity", t, capacity)
+        collected_total = np.sum(self.collected, axis=0, out=self.slot("revenue_collected", t))
+        county_retained = np.subtract(collected_total, retained, out=self.slot("county_retained", t))
+        return own, capacity, county_retained.sum(axis=-1)
+
+    def general(self, t: int, gap: np.ndarray, pool) -> Allocation:
+        """§1.4: this year's general transfers, priority classes first."""
+        m, rules = self.model, self.model.general
+        priority = np.zeros(self.pilot.shape, dtype=bool)
+        for name in rules.priority:
+            priority |= self.pilot if name == "pilot" else rules.static_classes[name]
+        return allocate(
+            gap,
+            m.standard_expenditure[t],
+            pool=pool,
+            coefficient=rules.coefficient,
+            rationing=rules.rationing,
+            priority=priority,
+            factors=None if rules.factor_values is None else rules.factor_values[t],
+            weights=rules.factor_weights,
+            eligible_all=rules.eligible_all,
+            previous=self.previous_transfer if t > 0 else None,
+            growth_limits=rules.growth_limits,
+        )
+
+    def pool(self, t: int, total_revenue: np.ndarray, county_spending) -> np.ndarray | None:
+        """§1.4: the money for general transfers this year (None: every gap in full)."""
+        rules, n_draws = self.model.general, self.growth.shape[0]
+        if rules.mode is PoolMode.AMOUNT:
+            return np.full(n_draws, rules.pool[t])
+        if rules.mode is PoolMode.COUNTY_SURPLUS:
+            return np.maximum(total_revenue - county_spending - self.model.special_budget[t], 0.0)
+        return None
+
+    def special(self, t: int, balance_before: np.ndarray):
+        """§1.5: grants and co-financing per town (the central run's, under Monte Carlo)."""
+        if self.fixed_special is not None:
+            return self.fixed_special[0][t], self.fixed_special[1][t]
+        if self.special_run is not None:
+            return self.special_run.year(t, self.pilot[0], balance_before[0])
+        return self.no_special, self.no_special
+
+    def assess(self, t: int, gdp_now: np.ndarray, own: np.ndarray) -> None:
+        """§1.7: pilots held against their targets; status lost after too many failures."""
+        m = self.model
+        indicators = {
+            "gdp_growth": assess.growth_rate(gdp_now, self.gdp),
+            "revenue_growth": assess.growth_rate(own, self.own_prev),
+        }
+        step = assess.assess_year(
+            self.pilot, self.streak, indicators, m.assessment.targets, m.assessment.failures_to_revoke
+        )
+        if self.detail:
+            self.trace.assessments.append(step)
+        self.revoked_year = np.where(step.revoke & (self.revoked_year == 0), m.years[t] + 1, self.revoked_year)
+        self.pilot = self.pilot & ~step.revoke
+        self.streak = np.where(step.revoke, 0, step.streak)
+
+    def year(self, t: int) -> None:
+        m, n_draws = self.model, self.growth.shape[0]
+        gdp_now = self.project(t)
+        own, capacity, shared = self.divide(t)
+        se = m.standard_expenditure[t]
+        gap = np.maximum(np.subtract(se, capacity, out=self.slot("gap", t)), 0.0, out=self.slot("gap", t))
+        remitted = m.remittance.sum()
+        total_revenue = m.county.own_revenue[t] + shared + remitted + m.county.upper_transfers[t]
+        county_spending = m.county.own_expenditure[t] + m.town_function_expenditure[t]
+        pool = self.pool(t, total_revenue, county_spending)
+        allocation = self.general(t, gap, pool)
+        general = allocation.transfer
+        balance_before = own + general - se
+        special, cofinancing = self.special(t, balance_before)
+        # §1.6 positions
+        resources = np.add(own + general, special, out=self.slot("resources", t))
+        for name, value in (
+            ("population", m.population[t]),
+            ("remittance", m.remittance),
+            ("standard_expenditure", se),
+            ("general_transfer", general),
+            ("special_transfer", special),
+            ("cofinancing", cofinancing),
+        ):
+            self.put(name, t, value)
+        if "balance" in self.out_t:
+            np.subtract(balance_before, cofinancing, out=self.out_t["balance"][:, t, :])
+        if "resources_per_capita" in self.out_t:
+            self.out_t["resources_per_capita"][:, t, :] = per_capita(resources, m.population[t])
+        self.out_t["pilot"][:, t, :] = self.pilot
+        paid_general = general.sum(axis=-1)
+        paid_special = np.broadcast_to(special, (n_draws, general.shape[-1])).sum(axis=-1)
+        county = {
+            "shared_revenue": shared,
+            "total_revenue": total_revenue,
+            "general_transfers_paid": paid_general,
+            "special_transfers_paid": paid_special,
+            "balance": total_revenue - county_spending - paid_general - paid_special,
+            "required_transfers": gap.sum(axis=-1),
+            "pool": np.nan if pool is None else pool,
+        }
+        for name, value in county.items():
+            self.out_c[name][:, t] = value
+        if self.detail:
+            self.trace.allocations.append(allocation)
+        if m.assessment is not None:
+            self.assess(t, gdp_now, own)
+        self.gdp, self.own_prev, self.previous_transfer = gdp_now, own, general
+
+    def finish(self) -> Trace:
+        self.trace.revoked_year = self.revoked_year
+        if self.special_run is not None:
+            self.trace.special = self.special_run.outcome()
+        return self.trace
 
 
 def run(
@@ -274,156 +528,10 @@ def run(
     co-financing per year and town) and may keep only some ``town_outputs`` to save memory.
     Town outputs live in one block ``trace.block[c, d, t, i]`` so the towns frame needs no copy.
     """
-    n_draws, n_years, n_towns = growth.shape
-    rem = model.remittance
-    n_items = model.collected0.shape[1]
-    collected = np.empty((n_items, n_draws, n_towns))  # [k, d, i], updated in place each year
-    collected[...] = model.collected0.T[:, None, :]
-    common_elasticity = bool(np.all(model.elasticity == model.elasticity[0]))
-    factor = None if common_elasticity else np.empty_like(collected)
-    elasticity = model.elasticity[:, None, None]
-    gdp = np.broadcast_to(model.gdp0, (n_draws, n_towns))
-    pilot = np.broadcast_to(model.pilot0, (n_draws, n_towns)).copy()
-    streak = np.zeros((n_draws, n_towns), dtype=np.int64)
-    revoked_year = np.zeros((n_draws, n_towns), dtype=np.int64)
-    previous_transfer = np.zeros((n_draws, n_towns))
-    # the base year is the same in every draw: split one row and broadcast it
-    own_prev = np.broadcast_to(own_revenue(_town_portion(model, -1, collected[:, :1], pilot[:1]), rem), pilot.shape)
-    portion_buffer = np.empty_like(collected)
-    kept = [name for name in TOWN_ARRAYS if name in town_outputs]
-    block = np.empty((len(kept), n_draws, n_years, n_towns))
-    out_t = {name: block[c] for c, name in enumerate(kept)}
-    out_t["pilot"] = np.empty((n_draws, n_years, n_towns), dtype=bool)
-    out_c = {name: np.empty((n_draws, n_years)) for name in COUNTY_ARRAYS}
-    trace = Trace(out_t | {"county": out_c}, block=block if kept == list(TOWN_ARRAYS) else None)
-    gt = model.scenario.config["general_transfer"]
-    special_run = None
-    if model.projects is not None and fixed_special is None:
-        special_run = SpecialTransferRun(
-            model.projects,
-            model.scenario.config["special_transfers"],
-            n_towns,
-            model.years,
-            model.special_budget,
-            model.special_caps,
-        )
-    remitted = rem.sum()
-    full_capacity = bool(np.all(model.capacity_rate == 1.0))
-    no_special = np.zeros((n_draws, n_towns))
-    for t in range(n_years):
-
-        def slot(name, t=t):
-            """Where this year's value of a town output goes (computed straight into the block)."""
-            return out_t[name][:, t, :] if name in out_t else None
-
-        g = growth[:, t, :]
-        gdp_now = np.multiply(gdp, 1.0 + g, out=slot("gdp"))
-        if common_elasticity:
-            collected *= 1.0 + model.elasticity[0] * g
-        else:
-            np.multiply(elasticity, g, out=factor)
-            factor += 1.0
-            collected *= factor
-        to_town = _town_portion(model, t, collected, pilot, out=portion_buffer)
-        retained = np.sum(to_town, axis=0, out=slot("town_retained"))
-        own = np.subtract(retained, rem, out=slot("own_revenue"))
-        if full_capacity:
-            capacity = own
-            if "capacity" in out_t:
-                out_t["capacity"][:, t, :] = own
-        else:
-            capacity = fiscal_capacity(to_town, model.capacity_rate, rem)
-            if "capacity" in out_t:
-                out_t["capacity"][:, t, :] = capacity
-        se = model.standard_expenditure[t]
-        gap = np.maximum(np.subtract(se, capacity, out=slot("gap")), 0.0, out=slot("gap"))
-        collected_total = np.sum(collected, axis=0, out=slot("revenue_collected"))
-        county_retained = np.subtract(collected_total, retained, out=slot("county_retained"))
-        shared = county_retained.sum(axis=-1)
-        total_revenue = model.county["own_revenue"][t] + shared + remitted + model.county["upper_transfers"][t]
-        county_spending = model.county["own_expenditure"][t] + model.town_function_expenditure[t]
-
-        if model.pool_kind == "amount":
-            pool = np.full(n_draws, model.pool[t])
-        elif model.pool_kind == "county_surplus":
-            pool = np.maximum(total_revenue - county_spending - model.special_budget[t], 0.0)
-        else:
-            pool = None
-        priority = np.zeros((n_draws, n_towns), dtype=bool)
-        for name in gt["priority"]:
-            priority |= pilot if name == "pilot" else model.static_classes[name]
-        allocation = allocate(
-            gap,
-            se,
-            pool=pool,
-            coefficient=gt["coefficient"],
-            rationing=gt["rationing"],
-            priority=priority,
-            factors=None if model.factor_values is None else model.factor_values[t],
-            weights=model.factor_weights,
-            eligible_all=gt["eligible"] == "all",
-            previous=previous_transfer if t > 0 else None,
-            growth_limits=gt["growth_limits"],
-        )
-        general = allocation.transfer
-        balance_before = own + general - se
-        if fixed_special is not None:
-            special, cofinancing = fixed_special[0][t], fixed_special[1][t]
-        elif special_run is not None:
-            special, cofinancing = special_run.year(t, pilot[0], balance_before[0])
-        else:
-            special = cofinancing = no_special
-        resources = np.add(own + general, special, out=slot("resources"))
-        for name, value in (
-            ("population", model.population[t]),
-            ("remittance", rem),
-            ("standard_expenditure", se),
-            ("general_transfer", general),
-            ("special_transfer", special),
-            ("cofinancing", cofinancing),
-        ):
-            if name in out_t:
-                out_t[name][:, t, :] = value
-        if "balance" in out_t:
-            np.subtract(balance_before, cofinancing, out=out_t["balance"][:, t, :])
-        if "resources_per_capita" in out_t:
-            out_t["resources_per_capita"][:, t, :] = per_capita(resources, model.population[t])
-        out_t["pilot"][:, t, :] = pilot
-        paid_general = general.sum(axis=-1)
-        paid_special = np.broadcast_to(special, (n_draws, n_towns)).sum(axis=-1)
-        county_values = {
-            "shared_revenue": shared,
-            "total_revenue": total_revenue,
-            "general_transfers_paid": paid_general,
-            "special_transfers_paid": paid_special,
-            "balance": total_revenue - county_spending - paid_general - paid_special,
-            "required_transfers": gap.sum(axis=-1),
-            "pool": np.nan if pool is None else pool,
-        }
-        for name, value in county_values.items():
-            out_c[name][:, t] = value
-        if detail:
-            trace.allocations.append(allocation)
-
-        if model.assessment is not None:
-            indicators = {
-                "gdp_growth": assess.growth_rate(gdp_now, gdp),
-                "revenue_growth": assess.growth_rate(own, own_prev),
-            }
-            step = assess.assess_year(
-                pilot, streak, indicators, model.assessment["targets"], model.assessment["failures_to_revoke"]
-            )
-            if detail:
-                trace.assessments.append(step)
-            revoked_year = np.where(step.revoke & (revoked_year == 0), model.years[t] + 1, revoked_year)
-            pilot = pilot & ~step.revoke
-            streak = np.where(step.revoke, 0, step.streak)
-        gdp, own_prev, previous_transfer = gdp_now, own, general
-
-    trace.revoked_year = revoked_year
-    if special_run is not None:
-        trace.special = special_run.outcome()
-    return trace
+    state = _Run(model, growth, detail, fixed_special, town_outputs)
+    for t in range(growth.shape[1]):
+        state.year(t)
+    return state.finish()
 
 
 def item_split(model: Model, pilot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -434,6 +542,6 @@ def item_split(model: Model, pilot: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     factors = np.cumprod(1.0 + model.elasticity[None, :, None] * model.growth[:, None, :], axis=0)
     collected = model.collected0.T[None] * factors
     to_town = np.stack(
-        [_town_portion(model, t, collected[t][:, None, :], pilot[t][None])[:, 0] for t in range(len(model.years))]
+        [town_portion(model, t, collected[t][:, None, :], pilot[t][None])[:, 0] for t in range(len(model.years))]
     )
     return collected, to_town

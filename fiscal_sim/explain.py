@@ -1,4 +1,8 @@
-"""``explain``: how a number in the results was computed, as data and as readable text (SPEC §3)."""
+"""``explain``: how a number in the results was computed, as data and as text, in Chinese or English.
+
+Each node names a catalogue column or field (``key``), so its label comes from the catalogue in the
+reader's language; formulas and notes are written here once in both languages (docs/model.md §3).
+"""
 
 from __future__ import annotations
 
@@ -6,116 +10,154 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ScenarioError
+from . import catalogue
+from .catalogue import PoolMode, Rationing, SplitRule, Text
+from .errors import Message, ScenarioError
 
-LABELS = {
-    "gdp": "GDP 地区生产总值",
-    "population": "population 人口",
-    "revenue_collected": "revenue collected 辖区税收",
-    "town_retained": "town share of revenue 乡镇分成收入",
-    "county_retained": "county share of revenue 县级分成收入",
-    "remittance": "fixed remittance 定额上解",
-    "own_revenue": "own revenue 乡镇可用财力(本级收入)",
-    "capacity": "fiscal capacity 标准财政收入",
-    "standard_expenditure": "standard expenditure 标准财政支出",
-    "gap": "fiscal gap 财力缺口",
-    "general_transfer": "general transfer 一般性转移支付",
-    "special_transfer": "special transfers 专项转移支付",
-    "cofinancing": "co-financing 配套资金",
-    "balance": "balance 收支余额",
-    "resources": "resources 可用财力",
-    "resources_per_capita": "resources per capita 人均可用财力",
-    "pilot": "pilot status 试点资格",
-}
+
+def _words(value, lang: str) -> str:
+    if isinstance(value, Text):
+        return value.label(lang)
+    return str(value)
 
 
 @dataclass
 class Explanation:
-    """One number: its value, the formula that made it, and the explained inputs."""
+    """One number: its value, the formula that made it, and the explained inputs.
 
-    name: str
+    ``key`` is the catalogue column (``gap``, ``general_transfer`` …) or a leaf's own key (``pool``,
+    ``rate``); ``label``, ``formula`` and ``note`` are :class:`~fiscal_sim.catalogue.Text` (both
+    languages) or plain text (item and project names).
+    """
+
+    key: str
+    label: Text | str
     value: float | str | bool
-    formula: str = ""
+    formula: Text | str = ""
     inputs: list[Explanation] = field(default_factory=list)
-    note: str = ""
+    note: Text | str = ""
     unit: str = ""
+    where: str = ""  # "T14 2018" on the root
 
-    def to_dict(self) -> dict:
+    def name(self, lang: str = "en") -> str:
+        text = _words(self.label, lang)
+        return f"{text} — {self.where}" if self.where else text
+
+    def to_dict(self, lang: str = "en") -> dict:
         value = self.value
-        if isinstance(value, (np.floating, np.integer, np.bool_)):
+        if isinstance(value, np.generic):
             value = value.item()
         return {
-            "name": self.name,
+            "key": self.key,
+            "name": self.name(lang),
             "value": value,
-            "formula": self.formula,
-            "note": self.note,
+            "formula": _words(self.formula, lang),
+            "note": _words(self.note, lang),
             "unit": self.unit,
-            "inputs": [i.to_dict() for i in self.inputs],
+            "inputs": [i.to_dict(lang) for i in self.inputs],
         }
 
-    def text(self, indent: int = 0) -> str:
+    def text(self, lang: str = "en", indent: int = 0) -> str:
         pad = "  " * indent
         value = self.value
         if isinstance(value, (float, np.floating)) and self.unit:
             shown = f"{value:,.2f} {self.unit}"
         elif isinstance(value, (float, np.floating)):  # rates and ratios: enough digits to check by hand
             shown = f"{value:.6g}"
+        elif isinstance(value, (bool, np.bool_)):
+            shown = ("是" if value else "否") if lang == "zh" else str(bool(value))
         else:
             shown = str(value)
-        line = f"{pad}{self.name} = {shown}"
-        if self.formula:
-            line += f"    [{self.formula}]"
+        line = f"{pad}{self.name(lang)} = {shown}"
+        formula = _words(self.formula, lang)
+        if formula:
+            line += f"    [{formula}]"
         lines = [line]
-        if self.note:
-            lines.append(f"{pad}  · {self.note}")
-        lines += [i.text(indent + 1) for i in self.inputs]
+        note = _words(self.note, lang)
+        if note:
+            lines.append(f"{pad}  · {note}")
+        lines += [i.text(lang, indent + 1) for i in self.inputs]
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.text()
 
 
-def _leaf(name, value, unit="", note=""):
-    return Explanation(name, value, unit=unit, note=note)
+def _t(zh: str, en: str, **values) -> Text:
+    """A text in both languages with ``values`` filled in."""
+    return Text(zh.format(**values), en.format(**values))
 
 
-def _rule_text(split: dict, base: float | None) -> str:
-    rule = split["rule"]
-    if rule == "town":
-        return "town keeps all 乡镇固定收入"
-    if rule == "county":
-        return "county keeps all 县级固定收入"
-    if rule == "proportional":
-        return f"proportional 比例分成: town = {split['town_share']:g}·R"
-    if rule == "base_plus_increment":
-        return (
-            f"base plus increment 基数返还+增量分成: town = {split['base_share']:g}·min(R, {base:,.2f})"
-            f" + {split['increment_share']:g}·max(R − {base:,.2f}, 0)"
-        )
-    bands = ", ".join(f"{s:g} above {t:g}" for t, s in zip([0] + list(split["thresholds"]), split["town_shares"]))
-    return f"tiered 超额分档分成: {bands}"
+def _leaf(key: str, label: Text | str, value, unit: str = "", note: Text | str = "") -> Explanation:
+    return Explanation(key, label, value, unit=unit, note=note)
+
+
+def _column_text(key: str) -> Text:
+    col = catalogue.column(key, "towns")
+    return col.text if col is not None else Text(key, key)
+
+
+def _field_text(path: str) -> Text:
+    f = catalogue.field(path)
+    return f.text if f is not None else Text(path, path)
+
+
+def _rule_text(split: dict, base: float | None) -> Text:
+    rule = SplitRule(split["rule"])
+    name = Text(rule.zh, rule.en)
+    if rule in (SplitRule.TOWN, SplitRule.COUNTY):
+        return Text(f"{rule.zh}（{rule.help_zh}）", f"{rule.en} ({rule.help_en})")
+    if rule is SplitRule.PROPORTIONAL:
+        share = split["town_share"]
+        return Text(f"{name.zh}：乡镇 = {share:g}·R", f"{name.en}: town = {share:g}·R")
+    if rule is SplitRule.BASE_PLUS_INCREMENT:
+        b, s = split["base_share"], split["increment_share"]
+        math = f"{b:g}·min(R, {base:,.2f}) + {s:g}·max(R − {base:,.2f}, 0)"
+        return Text(f"{name.zh}：乡镇 = {math}", f"{name.en}: town = {math}")
+    edges = [0, *split["thresholds"]]
+    zh = "，".join(f"{t:g} 以上部分 {s:g}" for t, s in zip(edges, split["town_shares"]))
+    en = ", ".join(f"{s:g} above {t:g}" for t, s in zip(edges, split["town_shares"]))
+    return Text(f"{name.zh}：{zh}", f"{name.en}: {en}")
 
 
 class _Context:
     def __init__(self, result, town: str, year: int):
         m = result.model
         if town not in m.town_ids:
-            raise ScenarioError({"town": [f"unknown town {town!r}"]})
-        if year not in set(m.years.tolist()):
-            raise ScenarioError({"year": [f"{year} is not a simulated year ({m.years[0]}-{m.years[-1]})"]})
+            raise ScenarioError({"town": [Message("unknown_town", town=repr(town))]})
+        years = m.years.tolist()
+        if year not in years:
+            raise ScenarioError({"year": [Message("between", min=years[0], max=years[-1], value=year)]})
         self.result, self.m = result, m
         self.i = m.town_ids.index(town)
-        self.t = int(np.flatnonzero(m.years == year)[0])
+        self.t = years.index(year)
         self.unit = result.unit
         self.town, self.year = town, year
 
     def value(self, column):
         return float(self.result.town_array(column)[self.t, self.i])
 
-    def node(self, column, formula="", inputs=(), note=""):
-        value = self.result.town_array(column)[self.t, self.i]
-        value = bool(value) if column == "pilot" else float(value)
-        return Explanation(LABELS.get(column, column), value, formula, list(inputs), note, self.unit)
+    def node(self, column, formula: Text | str = "", inputs=(), note: Text | str = "") -> Explanation:
+        if column == "pilot":
+            value = bool(self.result.pilot[self.t, self.i])
+        else:
+            value = float(self.result.town_array(column)[self.t, self.i])
+        return Explanation(column, _column_text(column), value, formula, list(inputs), note, self.unit)
+
+
+# formulas in both languages: the English keeps the column names a user finds in the tables
+F_STANDARD = Text(
+    "Σf 乡镇支出责任比例[f]·单位成本[f]·支出因素[f]·支出成本差异系数[f]",
+    "Σf town_share[f]·unit_cost[f]·driver[f]·cost_factor[f]",
+)
+F_CAPACITY = Text("Σk 乡镇分成[k] − 定额上解", "Σk town share[k] − remittance")
+F_CAPACITY_RATE = Text("Σk 计入比例[k]·乡镇分成[k] − 定额上解", "Σk capacity_rate[k]·town share[k] − remittance")
+F_GAP = Text("max(0, 标准财政支出 − 标准财政收入)", "max(0, standard_expenditure − capacity)")
+F_BALANCE = Text(
+    "乡镇自有财力 + 一般性转移支付 − 标准财政支出 − 配套资金",
+    "own_revenue + general_transfer − standard_expenditure − cofinancing",
+)
+F_RESOURCES = Text("乡镇自有财力 + 一般性转移支付 + 专项转移支付", "own_revenue + general_transfer + special_transfer")
 
 
 def _items(ctx: _Context) -> list[Explanation]:
@@ -123,27 +165,21 @@ def _items(ctx: _Context) -> list[Explanation]:
     items = m.scenario.config["revenue_items"]
     collected = ctx.result.items[0][t, :, i]
     to_town = ctx.result.items[1][t, :, i]
-    pilot = bool(ctx.result.trace.arrays["pilot"][0, t, i])
-    assignment = m.rules[pilot and m.has_pilot_rules]
+    pilot = bool(ctx.result.pilot[t, i])
+    assignment = m.rule_assignment(pilot)
     out = []
     for k, item in enumerate(items):
         split = assignment.rule(k, i)
         base = None
-        if split["rule"] == "base_plus_increment":
+        if split["rule"] == SplitRule.BASE_PLUS_INCREMENT:
             as_pilot = pilot and k in m.pilot_items
             column = int(np.flatnonzero(m.pilot_items == k)[0]) if as_pilot else k
             base = m.split_table(t, as_pilot).threshold(column, i)
-        overridden = assignment.index[k, i] != 0
-        note = "override 特殊体制" if overridden else ""
+        note = Text("分成规则例外", "override") if assignment.index[k, i] != 0 else ""
+        collected_leaf = _leaf("collected", Text("征收额 R", "collected R"), float(collected[k]), ctx.unit)
+        label = f"{item['id']} {item.get('name', '')}".strip()
         out.append(
-            Explanation(
-                f"{item['id']} {item.get('name', '')}".strip(),
-                float(to_town[k]),
-                _rule_text(split, base),
-                [_leaf("collected R 辖区征收", float(collected[k]), ctx.unit)],
-                note,
-                ctx.unit,
-            )
+            Explanation(item["id"], label, float(to_town[k]), _rule_text(split, base), [collected_leaf], note, ctx.unit)
         )
     return out
 
@@ -151,160 +187,185 @@ def _items(ctx: _Context) -> list[Explanation]:
 def _standard_expenditure(ctx: _Context) -> Explanation:
     m, t, i = ctx.m, ctx.t, ctx.i
     need = m.expenditure.need(t)[i]
+    share = m.expenditure.town_share
     inputs = []
     for f, fn in enumerate(m.scenario.config["expenditure_functions"]):
         driver = 1.0
         if fn["driver"] != "one":
             driver = float(m.scenario.towns[fn["driver"]].iat[i] * m.expenditure.driver_factor[t, f])
-        factor_note = ""
+        cost = m.expenditure.unit_cost[t, f]
+        factor_zh = factor_en = ""
         if fn["cost_factor"]:
-            factor_note = f" × cost factor {fn['cost_factor']} {float(m.scenario.towns[fn['cost_factor']].iat[i]):g}"
-        inputs.append(
-            Explanation(
-                f"{fn['id']} {fn.get('name', '')}".strip(),
-                float(fn["town_share"] * need[f]),
-                f"town_share {fn['town_share']:g} × unit cost {m.expenditure.unit_cost[t, f]:,.4g}"
-                f" × {fn['driver']} {driver:,.2f}{factor_note}",
-                [],
-                f"need {need[f]:,.2f}; county bears {(1 - fn['town_share']) * need[f]:,.2f}",
-                ctx.unit,
-            )
+            value = float(m.scenario.towns[fn["cost_factor"]].iat[i])
+            factor_zh = f" × 支出成本差异系数 {fn['cost_factor']} {value:g}"
+            factor_en = f" × cost factor {fn['cost_factor']} {value:g}"
+        formula = Text(
+            f"乡镇支出责任比例 {share[f]:g} × 单位成本 {cost:,.4g} × {fn['driver']} {driver:,.2f}{factor_zh}",
+            f"town_share {share[f]:g} × unit cost {cost:,.4g} × {fn['driver']} {driver:,.2f}{factor_en}",
         )
-    return ctx.node("standard_expenditure", "Σf town_share[f]·unit_cost[f]·driver[f]·cost_factor[f]", inputs)
+        note = _t(
+            "支出需求 {need:,.2f}；县承担 {county:,.2f}",
+            "need {need:,.2f}; county bears {county:,.2f}",
+            need=need[f],
+            county=(1 - share[f]) * need[f],
+        )
+        label = f"{fn['id']} {fn.get('name', '')}".strip()
+        inputs.append(Explanation(fn["id"], label, float(share[f] * need[f]), formula, [], note, ctx.unit))
+    return ctx.node("standard_expenditure", F_STANDARD, inputs)
 
 
 def _capacity(ctx: _Context) -> Explanation:
     rates = ctx.m.capacity_rate
-    formula = (
-        "Σk town share[k] − remittance" if np.all(rates == 1) else "Σk capacity_rate[k]·town share[k] − remittance"
-    )
+    full = bool(np.all(rates == 1))
     inputs = _items(ctx) + [ctx.node("remittance")]
-    if not np.all(rates == 1):
+    if not full:
         for node, rate in zip(inputs, rates):
-            node.note = (node.note + f" capacity_rate {rate:g}").strip()
-    return ctx.node("capacity", formula, inputs)
+            node.note = Text(
+                f"{_words(node.note, 'zh')} 计入比例 {rate:g}".strip(),
+                f"{_words(node.note, 'en')} capacity_rate {rate:g}".strip(),
+            )
+    return ctx.node("capacity", F_CAPACITY if full else F_CAPACITY_RATE, inputs)
 
 
 def _own_revenue(ctx):
-    return ctx.node("own_revenue", "Σk town share[k] − remittance", _items(ctx) + [ctx.node("remittance")])
+    return ctx.node("own_revenue", F_CAPACITY, _items(ctx) + [ctx.node("remittance")])
 
 
 def _gap(ctx):
-    return ctx.node("gap", "max(0, standard_expenditure − capacity)", [_standard_expenditure(ctx), _capacity(ctx)])
+    return ctx.node("gap", F_GAP, [_standard_expenditure(ctx), _capacity(ctx)])
+
+
+def _pool_note(m, gt) -> Text:
+    if m.general.mode is PoolMode.AMOUNT:
+        return _t("基期资金每年增长 {g:g}", "base-year pool grown by {g:g} a year", g=gt["pool_growth"])
+    return Text(PoolMode.COUNTY_SURPLUS.help_zh, PoolMode.COUNTY_SURPLUS.help_en)
 
 
 def _general_transfer(ctx: _Context) -> Explanation:
     m, t, i = ctx.m, ctx.t, ctx.i
     allocation = ctx.result.trace.allocations[t]
+    rules = m.general
     gt = m.scenario.config["general_transfer"]
-    gap_node = _gap(ctx)
-    inputs = [gap_node]
+    inputs = [_gap(ctx)]
     prio = bool(allocation.priority[0, i])
-    value = ctx.value("general_transfer")
-    if m.pool_kind == "coefficient":
-        formula = f"coefficient φ {gt['coefficient']:g} × gap"
-        inputs.append(_leaf("coefficient φ 转移支付系数", gt["coefficient"]))
-    elif m.pool_kind == "full":
-        formula = "gap, in full (no pool limit)"
+    if rules.mode is PoolMode.COEFFICIENT:
+        phi = rules.coefficient
+        formula = _t("转移支付系数 φ {phi:g} × 缺口", "coefficient φ {phi:g} × gap", phi=phi)
+        inputs.append(_leaf("coefficient", _field_text("general_transfer.coefficient"), phi))
+    elif rules.mode is PoolMode.FULL:
+        formula = Text("全额弥补缺口（资金不设上限）", "gap, in full (no pool limit)")
     else:
         pool = float(allocation.pool[0])
-        pool_note = {
-            "amount": f"base-year pool grown by {gt['pool_growth']:g} a year",
-            "county_surplus": "county revenue − own spending − town functions − special budget, ≥ 0",
-        }[m.pool_kind]
-        inputs.append(_leaf("pool 转移支付资金", pool, ctx.unit, pool_note))
+        inputs.append(_leaf("pool", _field_text("general_transfer.pool"), pool, ctx.unit, _pool_note(m, gt)))
         required = float(ctx.result.trace.arrays["county"]["required_transfers"][0, t])
-        inputs.append(_leaf("required by all towns 所需转移支付", required, ctx.unit))
+        inputs.append(_leaf("required_transfers", catalogue.column("required_transfers").text, required, ctx.unit))
         cls = "priority" if prio else "other"
-        if gt["rationing"] == "factor":
-            formula = "priority class: gap in full; others: pool left × Σw weight·x/Σx (因素法)"
+        if rules.rationing is Rationing.FACTOR:
             if prio and bool(allocation.priority_covered[0]):
-                formula = "priority class: gap covered in full"
+                formula = Text("优先类别：缺口全额弥补", "priority class: gap covered in full")
             else:
+                formula = Text(
+                    "优先类别：缺口全额；其他：剩余资金 × Σw 权重·x/Σx（因素法）",
+                    "priority class: gap in full; others: pool left × Σw weight·x/Σx (因素法)",
+                )
                 rest = float(allocation.parameter["rest"][0]) if not prio else pool
-                inputs.append(_leaf("amount distributed by factors", rest, ctx.unit))
-        elif gt["rationing"] == "need_adjusted":
+                inputs.append(
+                    _leaf("distributed", Text("按因素分配的资金", "amount distributed by factors"), rest, ctx.unit)
+                )
+        elif rules.rationing is Rationing.NEED_ADJUSTED:
             rate = float(allocation.parameter[cls][0])
-            formula = f"max(gap − r·standard_expenditure, 0) with adjustment rate r = {rate:.9g} (調整率)"
-            inputs.append(_leaf("adjustment rate r", rate))
+            formula = _t(
+                "max(缺口 − r·标准财政支出, 0)，调整系数 r = {r:.9g}",
+                "max(gap − r·standard_expenditure, 0) with adjustment rate r = {r:.9g} (调整系数)",
+                r=rate,
+            )
+            inputs.append(_leaf("rate", Text("调整系数 r", "adjustment rate r"), rate))
             inputs.append(ctx.node("standard_expenditure"))
         else:
             ratio = float(allocation.parameter[cls][0])
-            formula = f"gap × coverage ratio {ratio:.6g} (pool ÷ gaps of the class)"
-            inputs.append(_leaf("coverage ratio 转移支付系数", ratio))
-        if gt["priority"]:
-            inputs.append(
-                _leaf(
-                    "priority class 优先保障",
-                    prio,
-                    note=f"classes {gt['priority']}; priority gaps covered in full: {bool(allocation.priority_covered[0])}",
-                )
+            formula = _t(
+                "缺口 × 转移支付系数 {ratio:.6g}（资金 ÷ 本类缺口总额）",
+                "gap × coverage ratio {ratio:.6g} (pool ÷ gaps of the class)",
+                ratio=ratio,
             )
-    note = ""
+            inputs.append(_leaf("ratio", Text("转移支付系数", "coverage ratio"), ratio))
+        if rules.priority:
+            covered = bool(allocation.priority_covered[0])
+            classes = ", ".join(rules.priority)
+            note = _t(
+                "类别 {c}；优先类别缺口全额弥补：{v}",
+                "classes {c}; priority gaps covered in full: {e}",
+                c=classes,
+                v="是" if covered else "否",
+                e=covered,
+            )
+            inputs.append(_leaf("priority", _field_text("general_transfer.priority"), prio, note=note))
+    notes_zh, notes_en = [], []
     if allocation.limited is not None and allocation.limited[0, i] != 0:
-        lim = gt["growth_limits"]
-        note = (
-            f"growth limit 增幅控制 {lim}: raised to the floor"
-            if allocation.limited[0, i] > 0
-            else f"growth limit 增幅控制 {lim}: cut to the ceiling"
+        lo, hi = rules.growth_limits
+        raised = allocation.limited[0, i] > 0
+        notes_zh.append(f"增幅控制 [{lo}, {hi}]：" + ("提高到下限" if raised else "压减到上限"))
+        notes_en.append(
+            f"growth limit 增幅控制 [{lo}, {hi}]: " + ("raised to the floor" if raised else "cut to the ceiling")
         )
         prev = float(ctx.result.town_array("general_transfer")[t - 1, i])
-        inputs.append(_leaf("last year's transfer", prev, ctx.unit))
+        inputs.append(_leaf("previous", Text("上年一般性转移支付", "last year's transfer"), prev, ctx.unit))
     if allocation.scale is not None and float(allocation.scale[0]) < 1:
-        note = (note + f"; all scaled by {float(allocation.scale[0]):.6g} to stay within the pool").strip("; ")
-    out = ctx.node("general_transfer", formula, inputs, note)
-    out.value = value
-    return out
+        scale = float(allocation.scale[0])
+        notes_zh.append(f"全部按 {scale:.6g} 同比例压减以不超过资金")
+        notes_en.append(f"all scaled by {scale:.6g} to stay within the pool")
+    note = Text("；".join(notes_zh), "; ".join(notes_en)) if notes_zh else ""
+    return ctx.node("general_transfer", formula, inputs, note)
 
 
-def _special(ctx: _Context) -> Explanation:
-    special = ctx.result.trace.special
-    inputs = []
-    if special is not None:
-        frame = ctx.result.projects
-        rows = frame[(frame["town"] == ctx.town) & (frame["year_funded"] == ctx.year)]
-        for _, row in rows.iterrows():
-            inputs.append(_leaf(f"project {row['id']} ({row['category']})", float(row["grant"]), ctx.unit))
-    return ctx.node("special_transfer", "Σ grants of projects funded this year", inputs)
-
-
-def _cofinancing(ctx: _Context) -> Explanation:
+def _projects(ctx: _Context, column: str, formula: Text, amount: str) -> Explanation:
     inputs = []
     if ctx.result.trace.special is not None:
         frame = ctx.result.projects
         rows = frame[(frame["town"] == ctx.town) & (frame["year_funded"] == ctx.year)]
-        for _, row in rows.iterrows():
-            inputs.append(_leaf(f"project {row['id']} cost × rate", float(row["cofinancing"]), ctx.unit))
-    return ctx.node("cofinancing", "Σ cost·cofinancing_rate of projects funded this year", inputs)
+        for pid, category, value in zip(rows["id"], rows["category"], rows[amount]):
+            inputs.append(
+                _leaf(str(pid), _t("项目 {p}（{c}）", "project {p} ({c})", p=pid, c=category), float(value), ctx.unit)
+            )
+    return ctx.node(column, formula, inputs)
+
+
+def _special(ctx):
+    return _projects(
+        ctx, "special_transfer", Text("当年安排项目的补助之和", "Σ grants of projects funded this year"), "grant"
+    )
+
+
+def _cofinancing(ctx):
+    formula = Text("当年安排项目的 总投资×配套比例 之和", "Σ cost·cofinancing_rate of projects funded this year")
+    return _projects(ctx, "cofinancing", formula, "cofinancing")
 
 
 def _balance(ctx):
     return ctx.node(
-        "balance",
-        "own_revenue + general_transfer − standard_expenditure − cofinancing",
-        [_own_revenue(ctx), _general_transfer(ctx), _standard_expenditure(ctx), _cofinancing(ctx)],
+        "balance", F_BALANCE, [_own_revenue(ctx), _general_transfer(ctx), _standard_expenditure(ctx), _cofinancing(ctx)]
     )
 
 
 def _resources(ctx):
-    return ctx.node(
-        "resources",
-        "own_revenue + general_transfer + special_transfer",
-        [_own_revenue(ctx), _general_transfer(ctx), _special(ctx)],
-    )
+    return ctx.node("resources", F_RESOURCES, [_own_revenue(ctx), _general_transfer(ctx), _special(ctx)])
 
 
 def _pilot(ctx: _Context) -> Explanation:
     r = ctx.result
     revoked = int(r.trace.revoked_year[0, ctx.i]) if r.trace.revoked_year is not None else 0
-    pilot0 = bool(ctx.m.pilot0[ctx.i])
-    if not pilot0:
-        note = "not a pilot town in the base year"
+    if not bool(ctx.m.pilot0[ctx.i]):
+        note = Text("基期不是试点镇", "not a pilot town in the base year")
     elif revoked and ctx.year >= revoked:
         note = revocation_reason(r, ctx.i, revoked)
     else:
-        note = "pilot status in force 试点资格有效"
-    return ctx.node("pilot", "status in force this year", [], note)
+        note = Text("试点资格有效", "pilot status in force")
+    return ctx.node("pilot", Text("当年有效的试点资格", "status in force this year"), [], note)
+
+
+def _gdp(ctx):
+    growth = _leaf("growth", _field_text("growth.gdp"), float(ctx.m.growth[ctx.t, ctx.i]))
+    return ctx.node("gdp", Text("上年GDP × (1 + g)", "last year's GDP × (1 + g)"), [growth])
 
 
 EXPLAINERS = {
@@ -318,41 +379,39 @@ EXPLAINERS = {
     "balance": _balance,
     "resources": _resources,
     "pilot": _pilot,
-    "town_retained": lambda ctx: ctx.node("town_retained", "Σk town share[k]", _items(ctx)),
-    "county_retained": lambda ctx: ctx.node("county_retained", "Σk (R[k] − town share[k])", _items(ctx)),
+    "town_retained": lambda ctx: ctx.node("town_retained", Text("Σk 乡镇分成[k]", "Σk town share[k]"), _items(ctx)),
+    "county_retained": lambda ctx: ctx.node("county_retained", Text("Σk (R[k] − 乡镇分成[k])", "Σk (R[k] − town share[k])"), _items(ctx)),
     "revenue_collected": lambda ctx: ctx.node(
-        "revenue_collected", "Σk R[k], R[k] = last year's R[k]·(1 + elasticity[k]·g)", _items(ctx)
+        "revenue_collected",
+        Text("Σk R[k]，R[k] = 上年 R[k]·(1 + 收入弹性系数[k]·g)", "Σk R[k], R[k] = last year's R[k]·(1 + elasticity[k]·g)"),
+        _items(ctx),
     ),
     "resources_per_capita": lambda ctx: ctx.node(
-        "resources_per_capita", "resources ÷ population", [_resources(ctx), ctx.node("population")]
+        "resources_per_capita", Text("可用财力 ÷ 人口", "resources ÷ population"), [_resources(ctx), ctx.node("population")]
     ),
-    "gdp": lambda ctx: ctx.node(
-        "gdp",
-        "last year's GDP × (1 + g)",
-        [_leaf("growth g", float(ctx.m.growth[ctx.t, ctx.i]))],
-    ),
-    "population": lambda ctx: ctx.node("population", "base-year population grown by growth.drivers.population"),
-    "remittance": lambda ctx: ctx.node("remittance", "fixed yearly amount from the towns table"),
-}
+    "gdp": _gdp,
+    "population": lambda ctx: ctx.node("population", Text("基期人口按 growth.drivers.population 增长", "base-year population grown by growth.drivers.population")),
+    "remittance": lambda ctx: ctx.node("remittance", Text("乡镇表中的固定年额", "fixed yearly amount from the towns table")),
+}  # fmt: skip
 
 
 def explain(result, town: str, year: int, column: str = "general_transfer") -> Explanation:
     """Explain ``column`` of ``town`` in ``year``; raises ScenarioError for unknown names."""
     if column not in EXPLAINERS:
-        raise ScenarioError({"column": [f"cannot explain {column!r}; choose one of {', '.join(sorted(EXPLAINERS))}"]})
+        choices = ", ".join(sorted(EXPLAINERS))
+        raise ScenarioError({"column": [Message("not_a_choice", choices=choices, value=repr(column))]})
     ctx = _Context(result, str(town), int(year))
     node = EXPLAINERS[column](ctx)
-    node.name = f"{node.name} — {town} {year}"
+    node.where = f"{town} {year}"
     return node
 
 
-def revocation_reason(result, i: int, year: int) -> str:
+def revocation_reason(result, i: int, year: int) -> Text:
     """Why town i stopped being a pilot from ``year``: the failed years and their indicators."""
     m = result.model
-    targets = m.assessment["targets"] if m.assessment else {}
-    steps = result.trace.assessments
+    targets = m.assessment.targets if m.assessment else {}
     failed = []
-    for t, step in enumerate(steps):
+    for t, step in enumerate(result.trace.assessments):
         if m.years[t] >= year:
             break
         if step.verdict[0, i] == 1:
@@ -364,19 +423,23 @@ def revocation_reason(result, i: int, year: int) -> str:
             failed.append(f"{m.years[t]} ({shown})")
         elif step.verdict[0, i] == 0:
             failed = []
-    n = m.assessment["failures_to_revoke"] if m.assessment else 0
-    return f"missed targets {n} years running: {'; '.join(failed[-n:])}; not a pilot from {year} 取消试点资格"
+    n = m.assessment.failures_to_revoke if m.assessment else 0
+    years = "; ".join(failed[-n:])
+    return Text(
+        f"连续 {n} 年未达考评目标：{years}；自 {year} 年起取消试点资格",
+        f"missed targets {n} years running: {years}; not a pilot from {year}",
+    )
 
 
 def explain_project(result, project_id: str) -> Explanation:
     """Why a project was or was not funded (rank, budget left, what blocked it)."""
     special = result.trace.special
     if special is None:
-        raise ScenarioError({"project": ["this scenario has no special transfers"]})
-    book = result.model.projects
+        raise ScenarioError({"project": [Message("no_special_transfers")]})
+    book = result.model.special.book
     matches = np.flatnonzero(book.ids.astype(str) == str(project_id))
     if not matches.size:
-        raise ScenarioError({"project": [f"unknown project {project_id!r}"]})
+        raise ScenarioError({"project": [Message("unknown_project", project=repr(project_id))]})
     p = int(matches[0])
     unit = result.unit
     last_round, last_pos, last_t = None, None, None
@@ -387,27 +450,42 @@ def explain_project(result, project_id: str) -> Explanation:
             if rnd.funded[last_pos]:
                 break
     grant = float(book.grant[p])
+    label = _t("项目 {p}", "project {p}", p=project_id)
     if last_round is None:
-        return Explanation(f"project {project_id}", "not considered", note="its year was never reached")
+        return Explanation(
+            "project", label, "not_considered", note=Text("其申报年度未到", "its year was never reached")
+        )
     year = int(result.model.years[last_t])
     rank = int(last_round.rank[last_pos])
     reason = str(last_round.reason[last_pos])
     if reason == "funded":
-        note = (
-            f"funded in {year}: rank {rank}, grant {grant:,.2f} {unit}, co-financing {book.cofinancing[p]:,.2f} {unit}"
-        )
+        note = _t(
+            "{y} 年安排：排名 {r}，补助 {g:,.2f} {u}，配套 {c:,.2f} {u}",
+            "funded in {y}: rank {r}, grant {g:,.2f} {u}, co-financing {c:,.2f} {u}",
+            y=year, r=rank, g=grant, c=float(book.cofinancing[p]), u=unit,
+        )  # fmt: skip
     elif reason == "budget" and last_round.status == "priority":
-        note = (
-            f"not funded: budget exhausted after {int(last_round.funded_before[last_pos])} higher-ranked projects; "
-            f"rank {rank}, needed {grant:,.2f}, {last_round.budget_left[last_pos]:,.2f} left ({year})"
-        )
+        note = _t(
+            "未安排：排名在前的 {n} 个项目用完了预算；排名 {r}，需要 {g:,.2f}，剩余 {left:,.2f}（{y}）",
+            "not funded: budget exhausted after {n} higher-ranked projects; rank {r}, needed {g:,.2f}, {left:,.2f} left ({y})",
+            n=int(last_round.funded_before[last_pos]), r=rank, g=grant, left=float(last_round.budget_left[last_pos]), y=year,
+        )  # fmt: skip
     elif reason == "not_selected":
-        note = f"not funded: fits on its own but the optimal set ({last_round.status}) leaves it out; rank by weighted score {rank} ({year})"
+        note = _t(
+            "未安排：单独可安排，但最优组合（{s}）不含它；按加权得分排名 {r}（{y}）",
+            "not funded: fits on its own but the optimal set ({s}) leaves it out; rank by weighted score {r} ({y})",
+            s=last_round.status, r=rank, y=year,
+        )  # fmt: skip
     else:
         words = {
-            "budget": "larger than the whole budget",
-            "category_cap": "the category cap is used up",
-            "cofinancing": "the town's balance cannot cover its co-financing",
+            "budget": ("超过全部预算", "larger than the whole budget"),
+            "category_cap": ("类别上限已用完", "the category cap is used up"),
+            "cofinancing": ("乡镇收支余额不足以配套", "the town's balance cannot cover its co-financing"),
         }
-        note = f"not funded: {words.get(reason, reason)}; rank {rank}, needed {grant:,.2f} ({year})"
-    return Explanation(f"project {project_id}", reason, "", [], note, unit)
+        why_zh, why_en = words.get(reason, (reason, reason))
+        note = _t(
+            "未安排：{why_zh}；排名 {r}，需要 {g:,.2f}（{y}）",
+            "not funded: {why_en}; rank {r}, needed {g:,.2f} ({y})",
+            why_zh=why_zh, why_en=why_en, r=rank, g=grant, y=year,
+        )  # fmt: skip
+    return Explanation("project", label, reason, "", [], note, unit)

@@ -1,4 +1,8 @@
-"""Simulation results (SPEC §3): frames with fixed column names, built on first access."""
+"""Simulation results (docs/model.md §3): frames with the catalogue's column names, built on first access.
+
+:func:`simulate` is the one way to run a scenario: :func:`fiscal_sim.simulate`, goal seeking and
+Monte Carlo's central run all go through it.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,21 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .engine import TOWN_ARRAYS, Model, Trace, item_split
-from .indicators import coefficient_of_variation, gini, per_capita
+from . import catalogue
+from .engine import TOWN_ARRAYS, Model, Trace, compile_model, item_split, run
+from .model.indicators import coefficient_of_variation, gini, per_capita
+from .scenario import as_scenario
 
-TOWN_COLUMNS = [
-    "year", "town", "name", "pilot", "gdp", "population", "revenue_collected", "town_retained",
-    "county_retained", "remittance", "own_revenue", "capacity", "standard_expenditure", "gap",
-    "general_transfer", "special_transfer", "cofinancing", "balance", "resources", "resources_per_capita",
-]  # fmt: skip
-COUNTY_COLUMNS = [
-    "year", "own_revenue", "shared_revenue", "remittances", "upper_transfers", "total_revenue",
-    "own_expenditure", "town_function_expenditure", "general_transfers_paid", "special_transfers_paid",
-    "balance",
-]  # fmt: skip
-INDICATOR_COLUMNS = [
-    "year", "required_transfers", "general_transfers", "coverage", "special_transfers", "county_balance",
-    "gini_before", "gini_after", "cv_before", "cv_after", "pilots_active",
-]  # fmt: skip
-PROJECT_COLUMNS = ["id", "town", "category", "grant", "cofinancing", "funded", "year_funded", "reason"]
+TOWN_COLUMNS = list(catalogue.RESULT_TABLES["towns"].keys)
+COUNTY_COLUMNS = list(catalogue.RESULT_TABLES["county"].keys)
+INDICATOR_COLUMNS = list(catalogue.RESULT_TABLES["indicators"].keys)
+PROJECT_COLUMNS = list(catalogue.RESULT_TABLES["projects"].required_keys())
+PROJECT_DETAIL_COLUMNS = list(catalogue.RESULT_TABLES["projects"].keys)
+REVOCATION_COLUMNS = list(catalogue.RESULT_TABLES["revocations"].keys)
 
 
 class Result:
-    """What :func:`fiscal_sim.simulate` returns: the frames of SPEC §3 and ``explain``."""
+    """What :func:`fiscal_sim.simulate` returns: the frames of docs/model.md §3 and ``explain``."""
 
     def __init__(self, model: Model, trace: Trace):
         self.model = model
@@ -50,6 +47,11 @@ class Result:
     @property
     def years(self) -> np.ndarray:
         return self.model.years
+
+    @property
+    def pilot(self) -> np.ndarray:
+        """Pilot status in force, ``[t, i]``."""
+        return self.trace.arrays["pilot"][0]
 
     def town_array(self, name: str) -> np.ndarray:
         """A per-year, per-town quantity as an array ``[t, i]``."""
@@ -106,12 +108,12 @@ class Result:
         return pd.DataFrame(
             {
                 "year": m.years,
-                "own_revenue": m.county["own_revenue"],
+                "own_revenue": m.county.own_revenue,
                 "shared_revenue": c["shared_revenue"][0],
                 "remittances": np.full(n_years, m.remittance.sum()),
-                "upper_transfers": m.county["upper_transfers"],
+                "upper_transfers": m.county.upper_transfers,
                 "total_revenue": c["total_revenue"][0],
-                "own_expenditure": m.county["own_expenditure"],
+                "own_expenditure": m.county.own_expenditure,
                 "town_function_expenditure": m.town_function_expenditure,
                 "general_transfers_paid": c["general_transfers_paid"][0],
                 "special_transfers_paid": c["special_transfers_paid"][0],
@@ -150,7 +152,7 @@ class Result:
 
     @cached_property
     def projects(self) -> pd.DataFrame:
-        """Per project, the SPEC §3 columns: what was funded, when, and why not."""
+        """Per project, the docs/model.md §3 columns: what was funded, when, and why not."""
         return self.project_details[PROJECT_COLUMNS]
 
     @cached_property
@@ -158,10 +160,9 @@ class Result:
         """``projects`` plus each project's year, cost, score and key flag (for tables and Excel)."""
         table = self.scenario.projects
         special = self.trace.special
-        extra = ["year", "cost", "score", "key_project"]
         if table is None or special is None:
-            return pd.DataFrame({c: [] for c in PROJECT_COLUMNS + extra})
-        book = self.model.projects
+            return pd.DataFrame({c: [] for c in PROJECT_DETAIL_COLUMNS})
+        book = self.model.special.book
         year_funded = pd.array(np.where(special.funded, special.year_funded, 0), dtype="Int64")
         year_funded[~special.funded] = pd.NA
         return pd.DataFrame(
@@ -181,9 +182,20 @@ class Result:
             }
         )
 
+    def revocations_in(self, lang: str = "en") -> pd.DataFrame:
+        """:attr:`revocations` with the reasons in ``lang``."""
+        frame = self.revocations
+        if lang == "en" or frame.empty:
+            return frame
+        reasons = [
+            self._revocation_reason(self.model.town_ids.index(t), int(y), lang)
+            for t, y in zip(frame["town"], frame["revoked_from"])
+        ]
+        return frame.assign(reason=reasons)
+
     @cached_property
     def revocations(self) -> pd.DataFrame:
-        """Pilots that lost their status: the first year as a non-pilot and why."""
+        """Pilots that lost their status: the first year as a non-pilot and why (in English; see :meth:`revocations_in`)."""
         m = self.model
         revoked = self.trace.revoked_year[0] if self.trace.revoked_year is not None else np.zeros(0)
         rows = []
@@ -196,27 +208,22 @@ class Result:
                     "reason": self._revocation_reason(i, int(revoked[i])),
                 }
             )
-        return pd.DataFrame(rows, columns=["town", "name", "revoked_from", "reason"])
+        return pd.DataFrame(rows, columns=REVOCATION_COLUMNS)
 
-    def _revocation_reason(self, i: int, year: int) -> str:
+    def _revocation_reason(self, i: int, year: int, lang: str = "en") -> str:
         from .explain import revocation_reason
 
-        return revocation_reason(self, i, year)
-
-    def to_dict(self) -> dict:
-        """The result frames as JSON-ready lists of records (the HTTP simulations body, CLI JSON)."""
-        from .records import frame_records
-
-        return {
-            "name": self.name,
-            "unit": self.unit,
-            "years": [int(y) for y in self.years],
-            **{name: frame_records(getattr(self, name)) for name in ("towns", "county", "indicators", "projects")},
-            "revocations": frame_records(self.revocations),
-        }
+        return revocation_reason(self, i, year).label(lang)
 
     def explain(self, town: str, year: int, column: str = "general_transfer"):
         """How one number was computed: formula, inputs and their own explanations."""
         from .explain import explain
 
         return explain(self, town, year, column)
+
+
+def simulate(scenario, overrides: dict | None = None) -> Result:
+    """Run a scenario (a Scenario, a file path or a document dict) with ``overrides`` and return its Result."""
+    scenario = as_scenario(scenario, overrides)
+    model = compile_model(scenario)
+    return Result(model, run(model, model.growth[None]))

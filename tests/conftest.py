@@ -85,7 +85,7 @@ def bad_dir() -> Path:
     return FIXTURES / "bad"
 
 
-# SPEC §3: the result frames' columns, exactly
+# docs/model.md §3: the result frames' columns, exactly
 SPEC_COLUMNS = {
     "towns": [
         "year", "town", "name", "pilot", "gdp", "population", "revenue_collected", "town_retained",
@@ -107,7 +107,7 @@ SPEC_COLUMNS = {
 
 # tests/fixtures/bad: one file per class of bad input → (where, what) its message must name
 BAD_FILES = {
-    "unknown_key.yaml": ("general_transfer.rationning", "Unknown field"),
+    "unknown_key.yaml": ("general_transfer.rationning", "unknown key"),
     "missing_column.yaml": ("towns", "missing column students"),
     "duplicate_id.yaml": ("towns", "duplicate id T02 (rows 3, 4)"),
     "negative_amount.yaml": ("towns row 4 (id T03)", "vat: -5 is negative"),
@@ -125,14 +125,14 @@ BAD_FILES = {
     "circular_b.yaml": ("extends", "circular"),
     "bad_override_path.yaml": ("set.general_transfer.poool", "no such path"),
     "invalid_yaml.yaml": ("line 5", "not valid YAML"),
-    "towns_missing_file.yaml": ("towns: table file not found", "no_such_towns.csv"),
+    "towns_missing_file.yaml": ("towns: file not found", "no_such_towns.csv"),
 }
 BAD_NAMES = sorted(p.name for p in (FIXTURES / "bad").glob("*.yaml"))
 
 
 @pytest.fixture(scope="session")
 def spec_columns() -> dict[str, list[str]]:
-    """SPEC §3 column names of each result frame."""
+    """docs/model.md §3 column names of each result frame."""
     return copy.deepcopy(SPEC_COLUMNS)
 
 

@@ -16,10 +16,10 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 import fiscal_sim
-from fiscal_sim import fonts
-from fiscal_sim.charts import CHARTS, chart_data, figure_bytes, make_chart
-from fiscal_sim.compare import compare
+from fiscal_sim.analysis.compare import compare
 from fiscal_sim.errors import ScenarioError
+from fiscal_sim.io import fonts
+from fiscal_sim.io.charts import CHARTS, chart_data, figure_bytes, make_chart
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DPI = 80
@@ -35,7 +35,7 @@ def results() -> dict:
 
 @pytest.fixture(scope="module")
 def montecarlo(results) -> dict:
-    """A Monte Carlo summary in the SPEC §1.9 format, made up around the central run."""
+    """A Monte Carlo summary in the docs/model.md §1.9 format, made up around the central run."""
     ind = results["基准方案"].indicators
     return {
         "基准方案": pd.DataFrame(
@@ -130,7 +130,7 @@ def test_town_budgets_stacks_three_parts_per_town_in_one_panel_per_scenario(resu
         rows = data[data["label"] == label]
         np.testing.assert_array_equal(rows["standard_expenditure"].to_numpy(), towns["standard_expenditure"].to_numpy())
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert set(legend) == {"自有收入", "一般性转移支付", "专项转移支付", "标准财政支出"}
+    assert set(legend) == {"乡镇自有财力", "一般性转移支付", "专项转移支付", "标准财政支出"}
 
 
 def test_county_balance_draws_a_line_per_scenario_and_the_monte_carlo_band(results, montecarlo):
@@ -188,8 +188,15 @@ def test_unknown_chart_year_format_and_montecarlo_are_errors(results, montecarlo
 
 def test_comparison_charts_are_the_same_charts(results):
     c = compare(results)
-    pd.testing.assert_frame_equal(c.chart_data("transfers_by_town"), chart_data("transfers_by_town", results))
-    assert len(c.chart("lorenz", dpi=DPI).axes[0].lines) == 5
+    pd.testing.assert_frame_equal(chart_data("transfers_by_town", c.results), chart_data("transfers_by_town", results))
+    assert len(make_chart("lorenz", c.results, dpi=DPI).axes[0].lines) == 5
+
+
+def test_chart_words_follow_the_language(results):
+    zh = make_chart("county_balance", results, dpi=DPI)
+    en = make_chart("county_balance", results, dpi=DPI, lang="en")
+    assert zh.axes[0].get_title() == "县级收支余额" and en.axes[0].get_title() == "County balance"
+    assert en.axes[0].get_xlabel() == "year" and "万元" in en.axes[0].get_ylabel()
 
 
 def test_without_a_cjk_font_one_warning_and_a_chart_all_the_same(results, monkeypatch):
@@ -222,7 +229,7 @@ def test_a_font_installed_after_the_cache_was_built_is_found(tmp_path):
     script = (
         "from matplotlib import font_manager as fm\n"
         "assert 'WenQuanYi Micro Hei' not in {f.name for f in fm.fontManager.ttflist}\n"
-        "from fiscal_sim.fonts import cjk_rc\n"
+        "from fiscal_sim.io.fonts import cjk_rc\n"
         "print(cjk_rc()['font.sans-serif'][0])\n"
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True)

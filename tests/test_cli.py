@@ -1,4 +1,4 @@
-"""The ``fiscal-sim`` command line (SPEC §4): validate, run, explain, --set, and one-line errors."""
+"""The ``fiscal-sim`` command line (docs/model.md §4): validate, run, explain, --set, and one-line errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fiscal_sim.cli import main
+from fiscal_sim.io.cli import main
 
 BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
 
@@ -78,7 +78,22 @@ def test_explain_text_and_json(capsys, small_dir):
     )
     data = json.loads(out)
     assert code == 0 and data["value"] == pytest.approx(26.0)  # 60 − (0.6·40 + 10)
-    assert "财力缺口" in out and "\\u" not in out  # Chinese kept as is
+    assert "\\u" not in out  # Chinese kept as is
+    code, out, _ = run_cli(
+        capsys,
+        "--lang",
+        "zh",
+        "explain",
+        small_dir / "variant.yaml",
+        "--town",
+        "T2",
+        "--year",
+        "2021",
+        "--column",
+        "gap",
+        "--json",
+    )
+    assert "标准财政收支缺口" in out and "\\u" not in out
 
 
 def test_explain_with_set(capsys, small_dir):
@@ -129,7 +144,7 @@ def test_run_xlsx_writes_one_workbook(capsys, small_dir, tmp_path):
     code, out, err = run_cli(capsys, "run", small_dir / "base.yaml", "--format", "xlsx", "--out", tmp_path)
     assert code == 0 and err == ""
     wb = load_workbook(tmp_path / "result.xlsx")
-    assert {"towns", "county", "indicators", "revenue"} <= set(wb.sheetnames)
+    assert {"towns", "county budget", "indicators", "revenue by item", "field codes"} <= set(wb.sheetnames)
     assert [p.name for p in tmp_path.iterdir()] == ["result.xlsx"]  # no temporary files left
 
 
@@ -228,7 +243,7 @@ def test_solve_prints_the_value_and_the_metric(capsys):
     [
         (
             ["montecarlo", BASELINE, "--draws", "200000"],
-            "draws: must be a whole number from 1 to 100,000",
+            "draws: must be between 1 and 100000",
         ),
         (
             ["solve", BASELINE, "--parameter", "revenue_items.vat.split.town_share"]

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fiscal_sim
-from fiscal_sim.compare import KEY_TOWN_COLUMNS, Comparison, compare, frame_records, settings_differences
+from fiscal_sim.analysis.compare import KEY_TOWN_COLUMNS, Comparison, compare, settings_differences
 from fiscal_sim.errors import ScenarioError
+from fiscal_sim.io.records import comparison_records, frame_records
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -155,15 +156,15 @@ def test_a_town_only_one_side_has_is_not_comparable_and_json_gets_none():
     only = c.towns[c.towns["town"] == "C"]
     assert len(only) == 2 and only["resources_baseline"].isna().all() and only["resources_diff"].isna().all()
     assert c.winners_losers.set_index("town").loc["C", "outcome"] == "not comparable"
-    data = c.to_dict()
+    data = comparison_records(c)
     text = json.dumps(data, ensure_ascii=False, allow_nan=False)  # NaN would fail here
     assert '"丙村"' in text
     record = next(r for r in data["towns"] if r["town"] == "C")
     assert record["resources_baseline"] is None and record["resources_scenario"] == pytest.approx(300)
 
 
-def test_to_dict_holds_every_frame_as_records(tiny_reform):
-    data = tiny_reform.to_dict()
+def test_records_hold_every_frame(tiny_reform):
+    data = comparison_records(tiny_reform)
     assert data["baseline"] == "现行" and data["labels"] == ["现行", "改革"]
     assert data["scenarios"]["改革"]["unit"] == "万元"
     for name in ("summary", "summary_by_year", "towns", "years", "winners_losers", "settings"):
@@ -194,7 +195,7 @@ def test_a_single_scenario_compares_to_itself_with_empty_differences():
     c = compare({"only": fiscal_sim.simulate(TINY)})
     assert len(c.summary) == 1 and c.towns.empty and c.years.empty and c.settings.empty
     assert c.winners_losers.empty
-    json.dumps(c.to_dict(), allow_nan=False)
+    json.dumps(comparison_records(c), allow_nan=False)
 
 
 def test_values_that_are_not_results_are_simulated():

@@ -1,5 +1,5 @@
-"""The engine end to end: result frames (SPEC §3), positions and county identities (SPEC §1.6), and
-hypothesis properties over random valid scenarios (SPEC §1.2, §1.4 invariants, §2.2 variants).
+"""The engine end to end: result frames (docs/model.md §3), positions and county identities (docs/model.md §1.6), and
+hypothesis properties over random valid scenarios (docs/model.md §1.2, §1.4 invariants, §2.2 variants).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_county_position_by_hand(make_scenario):
 
 
 def check_identities(result) -> None:
-    """SPEC §1.2 (division), §1.4 (invariants), §1.6 (positions) on every year and town."""
+    """docs/model.md §1.2 (division), §1.4 (invariants), §1.6 (positions) on every year and town."""
     cfg = result.scenario.config
     towns, revenue, county = result.towns, result.revenue, result.county
     scale = max(1.0, float(np.abs(towns[["revenue_collected", "standard_expenditure"]].to_numpy()).max()))
@@ -137,7 +137,7 @@ def check_identities(result) -> None:
     close(ind["required_transfers"], per_year["gap"])
     close(ind["general_transfers"], c["general_transfers_paid"])
     close(ind["county_balance"], c["balance"])
-    # general transfer invariants (SPEC §1.4)
+    # general transfer invariants (docs/model.md §1.4)
     gt = cfg["general_transfer"]
     assert (towns["general_transfer"] >= 0).all()
     if gt["rationing"] in ("proportional", "need_adjusted") or gt["pool"] is None:

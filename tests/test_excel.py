@@ -1,4 +1,5 @@
-"""Excel in and out: result workbooks, the scenario template, and reading a filled template back."""
+"""Excel in and out: result workbooks (fiscal_sim.io.excel_results), the scenario template and reading a filled
+template back (fiscal_sim.io.excel_template)."""
 
 from __future__ import annotations
 
@@ -15,20 +16,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 import fiscal_sim
-from fiscal_sim.compare import compare
+from fiscal_sim import catalogue
+from fiscal_sim.analysis.compare import compare
 from fiscal_sim.errors import ScenarioError
-from fiscal_sim.excel import (
-    FIELDS_SHEET,
-    KEY_VALUE_SHEETS,
-    RESULT_SHEETS,
-    TABLE_SHEETS,
-    TEMPLATE_ORDER,
-    protect_text,
-    read_scenario_workbook,
-    write_frame,
-    write_template,
-    write_workbook,
-)
+from fiscal_sim.io.excel_cells import protect_text, write_frame
+from fiscal_sim.io.excel_results import RESULT_SHEETS, sheet_name, write_workbook
+from fiscal_sim.io.excel_template import FIELDS_SHEET, SHEETS, read_scenario_workbook, write_template
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FORMULA_NAME, PHONE_NAME = "=SUM(A1)", "+86-123"
@@ -156,9 +149,9 @@ def fill_three_towns(wb):
             "own_revenue_growth": 0.05,
             "own_expenditure": 6000,
             "upper_transfers": 3000,
-            "remittances.column": "remit",
         },
     )
+    fill_keys(wb["remittances"], {"column": "remit"})
     fill_keys(
         wb["growth"],
         {"gdp.pilot": 0.09, "gdp.other": "0.06", "drivers.population": 0.01, "drivers.students": "0, 0.01, 0.02"},
@@ -183,9 +176,9 @@ def fill_three_towns(wb):
             "priority_order": "key_project, score, pilot",
             "require_cofinancing": True,
             "carry_over": "是",
+            "category_caps.road": 300,
         },
     )
-    fill_table(wb["category_caps"], ["category", "cap"], [["road", 300]])
     fill_table(
         wb["projects"],
         ["id", "town", "year", "category", "cost", "grant", "score", "key_project", "cofinancing_rate"],
@@ -230,19 +223,38 @@ def test_template_has_a_sheet_per_part_and_explains_every_field(tmp_path):
     path = tmp_path / "template.xlsx"
     write_template(path)
     wb = load_workbook(path)
-    assert wb.sheetnames == [*TEMPLATE_ORDER, FIELDS_SHEET]
-    for sheet, fields in TABLE_SHEETS.items():
-        assert [c.value for c in wb[sheet][1]] == [f.key for f in fields]
-        assert wb[sheet].freeze_panes == "A2"
-    for sheet, fields in KEY_VALUE_SHEETS.items():
-        keys = [wb[sheet].cell(row=r, column=1).value for r in range(2, len(fields) + 2)]
-        assert keys == [f.key for f in fields]
-    assert wb["scenario"]["B2"].value == 1  # schema_version filled in
+    assert wb.sheetnames == [*(s.name for s in SHEETS), FIELDS_SHEET]
+    # one sheet per part of a scenario, as the catalogue has them
+    assert {"scenario", "towns", "revenue_items", "county", "general_transfer", "factors", "projects"} <= set(
+        wb.sheetnames
+    )
     explained = {(r[0], r[1]): (r[3], r[4]) for r in wb[FIELDS_SHEET].iter_rows(min_row=2, values_only=True)}
-    for sheet, fields in {**TABLE_SHEETS, **KEY_VALUE_SHEETS}.items():
-        for f in fields:
-            zh, en = explained[(sheet, f.key)]
-            assert any("\u4e00" <= ch <= "\u9fff" for ch in zh) and re.search("[A-Za-z]{3,}", en)
+    for sheet in SHEETS:
+        if sheet.kind == "kv":
+            keys = [wb[sheet.name].cell(row=r, column=1).value for r in range(2, wb[sheet.name].max_row + 1)]
+            assert keys == [row.key for row in sheet.rows if not row.pattern]
+            names = [f"{row.key}.<…>" if row.pattern else row.key for row in sheet.rows]
+        else:
+            assert [c.value for c in wb[sheet.name][1]] == [name for name, _, _ in sheet.columns]
+            assert wb[sheet.name].freeze_panes == "A2"
+            names = [name for name, _, _ in sheet.columns]
+        for name in names:
+            zh, en = explained[(sheet.name, name)]
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in zh) and re.search("[A-Za-z]{3,}", en), (sheet.name, name)
+    assert wb["scenario"]["B2"].value == 1  # schema_version filled in
+
+
+def test_a_key_added_to_the_catalogue_gets_a_template_row():
+    """The template is derived from the catalogue: a new field needs no change to the Excel module."""
+    from fiscal_sim.io import excel_template
+
+    county = catalogue.SCENARIO["county"].block
+    extra = catalogue.Field(
+        "debt_service", "number", catalogue.Text("债务还本付息", "debt service"), unit=catalogue.Unit.MONEY
+    )
+    grown = catalogue.Block("county", county.text, (*county.fields, extra))
+    (sheet,) = excel_template._sheets_of(grown, ("county",))
+    assert [row.key for row in sheet.rows][-1] == "debt_service"
 
 
 def test_filled_template_loads_as_the_same_scenario_as_yaml(filled, tmp_path):
@@ -357,28 +369,40 @@ def _header(ws) -> list:
 def test_result_workbook_sheets_headers_formats_and_values(tmp_path, three_results):
     base = three_results["现行"]
     path = tmp_path / "out" / "result.xlsx"
-    write_workbook(path, {"现行": base}, charts=False)
+    write_workbook(path, {"现行": base}, charts=False, lang="en")
     wb = load_workbook(path)
-    assert wb.sheetnames == list(RESULT_SHEETS)
-    assert all(wb[s].freeze_panes == "A2" for s in RESULT_SHEETS)
+    assert wb.sheetnames == [sheet_name(s, "en") for s in RESULT_SHEETS] + ["field codes"]
+    assert all(wb[sheet_name(s, "en")].freeze_panes == "A2" for s in RESULT_SHEETS)
     towns = wb["towns"]
     header = _header(towns)
-    assert header[:4] == ["year", "town", "name", "pilot"]  # one scenario: no scenario column
-    assert "general_transfer (万元)" in header and "population" in header
-    col = header.index("general_transfer (万元)") + 1
+    assert header[:4] == ["year", "town id", "town", "pilot town"]  # one scenario: no scenario column
+    assert "general transfer (万元)" in header and "population" in header
+    col = header.index("general transfer (万元)") + 1
     values = [towns.cell(row=r, column=col).value for r in range(2, towns.max_row + 1)]
     assert values == pytest.approx(base.towns["general_transfer"].tolist(), rel=1e-15)
     assert towns.cell(row=2, column=col).number_format == "#,##0.00"
-    assert towns.cell(row=2, column=1).number_format == "General"  # a year stays 2021, not 2,021
+    assert towns.cell(row=2, column=1).number_format in ("General", "0")  # a year stays 2021, not 2,021
     assert towns.column_dimensions["C"].width >= 8
     summary = wb["summary"]
     assert summary.cell(row=2, column=1).value == "现行"
-    assert len(list(wb["revenue"].iter_rows(min_row=2))) == len(base.revenue)
+    assert len(list(wb["revenue by item"].iter_rows(min_row=2))) == len(base.revenue)
+    codes = {row[1]: row[2] for row in wb["field codes"].iter_rows(min_row=2, values_only=True)}
+    assert codes["general transfer (万元)"] == "general_transfer"
+    chinese = load_workbook(io.BytesIO(_bytes({"现行": base})))
+    assert "一般性转移支付（万元）" in _header(chinese["乡镇"])
+    coverage = _header(chinese["主要指标"]).index("缺口弥补率") + 1
+    assert chinese["主要指标"].cell(row=2, column=coverage).number_format == "0.00%"  # a share as a percentage
+
+
+def _bytes(results, comparison=None) -> bytes:
+    buffer = io.BytesIO()
+    write_workbook(buffer, results, comparison, charts=False)
+    return buffer.getvalue()
 
 
 def test_formula_like_text_is_written_as_text(tmp_path, three_results):
     path = tmp_path / "result.xlsx"
-    write_workbook(path, {"现行": three_results["现行"]}, charts=False)
+    write_workbook(path, {"现行": three_results["现行"]}, charts=False, lang="en")
     towns = load_workbook(path)["towns"]
     names = {towns.cell(row=r, column=3).value: towns.cell(row=r, column=3) for r in (2, 3, 4)}
     for text in (FORMULA_NAME, PHONE_NAME):
@@ -390,14 +414,19 @@ def test_formula_like_text_is_written_as_text(tmp_path, three_results):
 def test_comparison_workbook_has_differences_settings_and_charts(tmp_path, three_results):
     c = compare(three_results)
     buffer = io.BytesIO()  # a binary file object works as the target too
-    write_workbook(buffer, three_results, c, dpi=60)
+    write_workbook(buffer, three_results, c, dpi=60, lang="en")
     wb = load_workbook(io.BytesIO(buffer.getvalue()))
-    assert wb.sheetnames == [*RESULT_SHEETS, "differences", "year_differences", "winners_losers", "settings", "charts"]
+    comparison_sheets = ["differences", "year_differences", "winners_losers", "settings"]
+    assert wb.sheetnames == [
+        *(sheet_name(s, "en") for s in (*RESULT_SHEETS, *comparison_sheets)),
+        "charts",
+        "field codes",
+    ]
     assert _header(wb["towns"])[0] == "scenario"
     assert {wb["towns"].cell(row=r, column=1).value for r in range(2, wb["towns"].max_row + 1)} == set(three_results)
-    settings_rows = list(wb["settings"].iter_rows(min_row=2, values_only=True))
-    assert settings_rows[0][:2] == ("取消试点分成", "split_overrides") and settings_rows[0][3] == "[]"
-    assert "own_revenue_diff (万元)" in _header(wb["differences"])
+    settings_rows = list(wb["settings that differ"].iter_rows(min_row=2, values_only=True))
+    assert settings_rows[0][:2] == ("取消试点分成", "split overrides") and settings_rows[0][3] == "[]"
+    assert "own revenue change (万元)" in _header(wb["differences by town"])
     assert len(wb["charts"]._images) == 4
     assert wb["charts"].freeze_panes is None
 
@@ -425,7 +454,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monk
 def test_any_text_comes_back_as_the_same_text(first, rest):
     text = first + rest
     wb = openpyxl.Workbook()
-    write_frame(wb.active, pd.DataFrame({"name": [text], "x": [1.0]}), "万元")
+    write_frame(wb.active, pd.DataFrame({"name": [text], "x": [1.0]}), ["name", "x"], {"x": "#,##0.00"})
     buffer = io.BytesIO()
     wb.save(buffer)
     cell = load_workbook(io.BytesIO(buffer.getvalue()))["Sheet"]["A2"]

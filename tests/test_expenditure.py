@@ -1,4 +1,4 @@
-"""Expenditure responsibilities 事权与支出责任 (SPEC §1.3): need, standard expenditure, county share.
+"""Expenditure responsibilities 事权与支出责任 (docs/model.md §1.3): need, standard expenditure, county share.
 
 Tiny county (conftest.py): admin = 30 per town (driver one, town share 1); edu = 2 per student
 (students 10, 30, 20; town share 0.5). Standard expenditure 40, 60, 50; county bears 0.5·2·60 = 60.
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import fiscal_sim
-from fiscal_sim.expenditure import expenditure_model
+from fiscal_sim.model.expenditure import expenditure_model
 
 FUNCTIONS = [
     {"id": "admin", "driver": "one", "unit_cost": 30.0, "cost_factor": None, "town_share": 1.0, "growth": 0.1},
@@ -21,7 +21,7 @@ TOWNS = pd.DataFrame({"students": [10.0, 30.0, 20.0], "edu_factor": [1.0, 1.5, 0
 
 
 def test_expenditure_model_need_and_shares():
-    model = expenditure_model(FUNCTIONS, TOWNS, {"students": 0.1}, 2)
+    model = expenditure_model(FUNCTIONS, TOWNS, len(TOWNS), {"students": 0.1}, 2)
     # year 1: admin 30·1.1 = 33; edu 2·students·1.1·factor: 22, 99, 22
     np.testing.assert_allclose(model.need(0), [[33.0, 22.0], [33.0, 99.0], [33.0, 22.0]])
     # standard expenditure = 1·33 + 0.5·edu: 44, 82.5, 44; year 2: 36.3 + 0.5·(edu·1.1)
@@ -70,9 +70,9 @@ def test_driver_growth_and_driver_one_does_not_grow(make_scenario):
 
 
 def test_per_year_driver_growth(make_scenario):
-    doc = make_scenario(growth={"drivers": {"students": [0.0, 1.0]}})
+    doc = make_scenario(growth={"drivers": {"students": [0.0, 0.5]}})
     assert se_by_town(doc, 2021) == pytest.approx([40.0, 60.0, 50.0])
-    assert se_by_town(doc, 2022) == pytest.approx([50.0, 90.0, 70.0])  # students doubled
+    assert se_by_town(doc, 2022) == pytest.approx([45.0, 75.0, 60.0])  # students up by half
 
 
 def test_driver_population(make_scenario):

@@ -1,4 +1,4 @@
-"""``Result.explain`` (SPEC §3): the formula, each input with its value, as data and as text."""
+"""``Result.explain`` (docs/model.md §3): the formula, each input with its value, as data and as text."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_factor_and_priority_explanations(make_scenario):
 
 def test_growth_limit_is_explained(make_scenario):
     doc = make_scenario(
-        growth={"drivers": {"students": [0.0, 1.0]}},
+        growth={"drivers": {"students": [0.0, 0.5]}},
         general_transfer={"pool": 50, "growth_limits": {"min": 0.0, "max": 0.1}},
     )
     data = fiscal_sim.simulate(doc).explain("T2", 2022).to_dict()
@@ -142,7 +142,7 @@ def test_every_number_in_the_tree_equals_the_frame(make_scenario):
     doc = make_scenario(
         towns={"T1": {"remit": 5}, "T2": {"remit": 2}, "T3": {"remit": 0}},
         remittances={"column": "remit"},
-        growth={"gdp": 0.1, "drivers": {"students": [0.0, 1.0], "population": 0.2}},
+        growth={"gdp": 0.1, "drivers": {"students": [0.0, 0.5], "population": 0.2}},
         general_transfer={"pool": 50, "rationing": "need_adjusted", "growth_limits": {"min": 0.0, "max": 0.1}},
     )
     doc["revenue_items"][0]["capacity_rate"] = 0.75

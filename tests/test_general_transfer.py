@@ -1,4 +1,4 @@
-"""General transfers 一般性转移支付 (SPEC §1.4): pools, rationing, priority, growth limits.
+"""General transfers 一般性转移支付 (docs/model.md §1.4): pools, rationing, priority, growth limits.
 
 The tiny county of conftest.py: gaps T1 0, T2 30, T3 45 (required 75); standard expenditure
 40, 60, 50; population 100, 200, 100; area 10, 20, 30; T1 is the only pilot.
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import fiscal_sim
-from fiscal_sim.general_transfer import (
+from fiscal_sim.model.general_transfer import (
     allocate,
     factor_shares,
     fiscal_gap,
@@ -254,25 +254,25 @@ def test_county_surplus_deducts_special_budget_and_is_never_negative(make_scenar
 
 
 def test_growth_limits_clip_then_scale_to_the_pool(make_scenario):
-    # students double in 2022 (per-year driver growth [0, 1]): se T2 = 30 + 60 = 90 (gap 60),
-    # T3 = 30 + 40 = 70 (gap 65), T1 = 30 + 20 = 50 < 70 (no gap); required 125
+    # students grow by half in 2022 (per-year driver growth [0, 0.5]): se T2 = 30 + 45 = 75 (gap 45),
+    # T3 = 30 + 30 = 60 (gap 55), T1 = 30 + 15 = 45 < 70 (no gap); required 100
     doc = make_scenario(
-        growth={"drivers": {"students": [0.0, 1.0]}},
+        growth={"drivers": {"students": [0.0, 0.5]}},
         general_transfer={"pool": 50, "growth_limits": {"min": 0.0, "max": 0.1}},
     )
     # 2021 (no limit in the first year): 20, 30
     np.testing.assert_allclose(transfers(doc, 2021), [0.0, 20.0, 30.0])
-    # 2022 rationed: 60·50/125 = 24, 65·50/125 = 26; clipped: T2 ≤ 20·1.1 = 22, T3 ≥ min(65, 30·1.0) = 30;
+    # 2022 rationed: 45·50/100 = 22.5, 55·50/100 = 27.5; clipped: T2 ≤ 20·1.1 = 22, T3 ≥ min(55, 30·1.0) = 30;
     # 22 + 30 = 52 > 50, so both are scaled by 50/52
     np.testing.assert_allclose(transfers(doc, 2022), [0.0, 22 * 50 / 52, 30 * 50 / 52], rtol=1e-12)
 
 
 def test_growth_limits_without_pool_only_clip(make_scenario):
     doc = make_scenario(
-        growth={"drivers": {"students": [0.0, 1.0]}},
+        growth={"drivers": {"students": [0.0, 0.5]}},
         general_transfer={"pool": None, "growth_limits": {"max": 0.1}},
     )
-    # 2021 gaps in full 30, 45; 2022 gaps 60, 65 cut to 33, 49.5
+    # 2021 gaps in full 30, 45; 2022 gaps 45, 55 cut to 33, 49.5
     np.testing.assert_allclose(transfers(doc, 2022), [0.0, 33.0, 49.5])
 
 
@@ -355,7 +355,7 @@ def test_japan_end_to_end_through_simulate():
     got = result.towns["general_transfer"].to_numpy()
     assert (np.round(got) == data["allocation"].to_numpy()).sum() >= 746
     assert got.sum() == pytest.approx(pool, rel=1e-12)
-    assert f"{R_FY2020:.9g}" in result.explain("271004", 2020).formula
+    assert f"{R_FY2020:.9g}" in result.explain("271004", 2020).to_dict()["formula"]
 
 
 def test_priority_by_a_boolean_towns_column(make_scenario):

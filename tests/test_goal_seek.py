@@ -1,4 +1,4 @@
-"""Goal seeking (SPEC §1.10): ``solve`` by root finding and ``optimize`` under constraints.
+"""Goal seeking (docs/model.md §1.10): ``solve`` by root finding and ``optimize`` under constraints.
 
 The hand-worked county: one town T1 collecting vat = 1000 and cit = 1000 (proportional shares s_vat
 and s_cit, cit counted at capacity_rate 0.5), standard expenditure 2000 (town_share 1, so the county
@@ -60,18 +60,18 @@ def county(**changes) -> dict:
 def test_solve_linear_target():
     # s_cit = 0.5: required = 2000 − 1000·s − 250 = 1234.5  →  s = 515.5/1000 = 0.5155
     out = fiscal_sim.solve(county(), VAT, "required_transfers", 1234.5)
-    assert out["value"] == pytest.approx(0.5155, abs=1e-12)
-    assert abs(out["metric"] - 1234.5) <= 1e-6
-    assert out["exact"] and out["message"] == "target reached"
-    assert out["year"] == 2020
-    assert out["result"].indicators["required_transfers"].iloc[0] == out["metric"]
+    assert out.value == pytest.approx(0.5155, abs=1e-12)
+    assert abs(out.metric - 1234.5) <= 1e-6
+    assert out.exact and out.message == "target reached"
+    assert out.year == 2020
+    assert out.result.indicators["required_transfers"].iloc[0] == out.metric
 
 
 def test_solve_county_balance():
     # balance = 1800 − 1000·(s + 0.5) = 777  →  s = 0.523
     out = fiscal_sim.solve(county(), VAT, "county.balance", 777.0)
-    assert out["value"] == pytest.approx(0.523, abs=1e-12)
-    assert abs(out["result"].county["balance"].iloc[0] - 777.0) <= 1e-6
+    assert out.value == pytest.approx(0.523, abs=1e-12)
+    assert abs(out.result.county["balance"].iloc[0] - 777.0) <= 1e-6
 
 
 def test_solve_nonlinear_growth_rate():
@@ -81,17 +81,17 @@ def test_solve_nonlinear_growth_rate():
     out = fiscal_sim.solve(
         county(years=[2020, 2021]), "growth.gdp", "required_transfers", 1000.0, year=2021, bounds=(0, 0.5)
     )
-    assert out["value"] == pytest.approx(math.sqrt(4 / 3) - 1, abs=1e-12)
-    assert abs(out["metric"] - 1000.0) <= 1e-6
+    assert out.value == pytest.approx(math.sqrt(4 / 3) - 1, abs=1e-12)
+    assert abs(out.metric - 1000.0) <= 1e-6
     # the first year is untouched by the year asked for: 2000 − 750·(1+g)
-    assert out["result"].indicators["required_transfers"].iloc[0] == pytest.approx(2000 - 750 * math.sqrt(4 / 3))
+    assert out.result.indicators["required_transfers"].iloc[0] == pytest.approx(2000 - 750 * math.sqrt(4 / 3))
 
 
 def test_solve_on_the_bundled_baseline():
     # no closed form here: check the answer by simulating it again
     out = fiscal_sim.solve(SCENARIOS / "baseline.yaml", VAT, "county.balance", 0.0, year=2018)
-    assert 0 <= out["value"] <= 1
-    again = fiscal_sim.simulate(SCENARIOS / "baseline.yaml", {VAT: out["value"]})
+    assert 0 <= out.value <= 1
+    again = fiscal_sim.simulate(SCENARIOS / "baseline.yaml", {VAT: out.value})
     assert abs(again.county.set_index("year").loc[2018, "balance"]) <= 1e-6
 
 
@@ -121,10 +121,10 @@ def test_jump_is_reported():
     ]  # fmt: skip
     document = county(special_transfers={"budget": 10, "projects": projects})
     out = fiscal_sim.solve(document, "special_transfers.budget", "special_transfers", 120.0, bounds=(0, 200))
-    assert out["value"] == pytest.approx(150.0, abs=1e-6)  # the allocator lets a grant fit within 1e-9
-    assert not out["exact"]
-    assert out["metric"] in (100.0, 150.0)
-    assert "jumps" in out["message"] and "100.00" in out["message"] and "150.00" in out["message"]
+    assert out.value == pytest.approx(150.0, abs=1e-6)  # the allocator lets a grant fit within 1e-9
+    assert not out.exact
+    assert out.metric in (100.0, 150.0)
+    assert "jumps" in out.message and "100.00" in out.message and "150.00" in out.message
 
 
 def test_flat_metric_is_reported():
@@ -135,16 +135,16 @@ def test_flat_metric_is_reported():
         expenditure_functions=[{"id": "admin", "driver": "one", "unit_cost": 800, "town_share": 1.0}],
     )
     out = fiscal_sim.solve(document, VAT, "required_transfers", 0.0)
-    assert 0.8 <= out["value"] <= 1.0 and out["metric"] == 0.0
-    assert out["exact"] and "flat" in out["message"]
+    assert 0.8 <= out.value <= 1.0 and out.metric == 0.0
+    assert out.exact and "flat" in out.message
     # a target on the sloping part is still found exactly: 800 − 1000·s = 300 → s = 0.5
-    assert fiscal_sim.solve(document, VAT, "required_transfers", 300.0)["value"] == pytest.approx(0.5, abs=1e-12)
+    assert fiscal_sim.solve(document, VAT, "required_transfers", 300.0).value == pytest.approx(0.5, abs=1e-12)
 
 
 def test_town_metric():
     # T1's balance = own revenue + transfer − standard expenditure = 1000·s + 500 + 300 − 2000 = −400 → s = 0.8
     out = fiscal_sim.solve(county(), VAT, "towns.T1.balance", -400.0)
-    assert out["value"] == pytest.approx(0.8, abs=1e-12)
+    assert out.value == pytest.approx(0.8, abs=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -182,12 +182,12 @@ def test_optimize_two_shares_under_a_balance_constraint():
     out = fiscal_sim.optimize(
         county(), {VAT: (0, 1), CIT: (0, 1)}, "required_transfers", constraints=[("county.balance", ">=", 0)]
     )
-    assert out["success"], out["message"]
-    assert out["values"][VAT] == pytest.approx(1.0, abs=1e-6)
-    assert out["values"][CIT] == pytest.approx(0.8, abs=1e-6)
-    assert out["metric"] == pytest.approx(600.0, abs=1e-4)
-    assert out["constraints"][0]["satisfied"]
-    assert out["result"].county["balance"].iloc[0] == pytest.approx(0.0, abs=1e-4)
+    assert out.success, out.message
+    assert out.values[VAT] == pytest.approx(1.0, abs=1e-6)
+    assert out.values[CIT] == pytest.approx(0.8, abs=1e-6)
+    assert out.metric == pytest.approx(600.0, abs=1e-4)
+    assert out.constraints[0]["satisfied"]
+    assert out.result.county["balance"].iloc[0] == pytest.approx(0.0, abs=1e-4)
 
 
 def test_optimize_maximise_with_an_upper_constraint():
@@ -196,9 +196,9 @@ def test_optimize_maximise_with_an_upper_constraint():
     out = fiscal_sim.optimize(
         county(), {VAT: (0, 1)}, "county.balance", minimize=False, constraints=[("required_transfers", "<=", 1250)]
     )
-    assert out["success"], out["message"]
-    assert out["values"][VAT] == pytest.approx(0.5, abs=1e-6)
-    assert out["metric"] == pytest.approx(800.0, abs=1e-3)
+    assert out.success, out.message
+    assert out.values[VAT] == pytest.approx(0.5, abs=1e-6)
+    assert out.metric == pytest.approx(800.0, abs=1e-3)
 
 
 def test_optimize_sum_over_years_and_trust_constr():
@@ -211,9 +211,9 @@ def test_optimize_sum_over_years_and_trust_constr():
         constraints=[("county.balance", ">=", 0)],
         sum_over_years=True,
     )
-    assert out["year"] == "all"
-    assert out["metric"] == pytest.approx(1200.0, abs=1e-3)
-    assert out["values"][CIT] == pytest.approx(0.8, abs=1e-5)
+    assert out.year == "all"
+    assert out.metric == pytest.approx(1200.0, abs=1e-3)
+    assert out.values[CIT] == pytest.approx(0.8, abs=1e-5)
     found = fiscal_sim.optimize(
         county(),
         {VAT: (0, 1), CIT: (0, 1)},
@@ -221,7 +221,7 @@ def test_optimize_sum_over_years_and_trust_constr():
         constraints=[("county.balance", ">=", 0)],
         method="trust-constr",
     )
-    assert found["metric"] == pytest.approx(600.0, abs=0.1)  # interior-point: close, not to the last digit
+    assert found.metric == pytest.approx(600.0, abs=0.1)  # interior-point: close, not to the last digit
 
 
 def test_optimize_reports_infeasible_constraints():
@@ -229,8 +229,8 @@ def test_optimize_reports_infeasible_constraints():
     out = fiscal_sim.optimize(
         county(), {VAT: (0, 1)}, "required_transfers", constraints=[("county.balance", ">=", 5000)]
     )
-    assert not out["success"]
-    assert "constraints not met" in out["message"] and "county.balance" in out["message"]
+    assert not out.success
+    assert "constraints not met" in out.message and "county.balance" in out.message
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Indicators per year (SPEC §1.8): coverage, population-weighted Gini and CV, pilots active.
+"""Indicators per year (docs/model.md §1.8): coverage, population-weighted Gini and CV, pilots active.
 
 Tiny county (conftest.py), gaps covered in full:
 per-capita own revenue (before) 70/100 = 0.7, 30/200 = 0.15, 5/100 = 0.05;
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fiscal_sim
-from fiscal_sim.indicators import coefficient_of_variation, gini, per_capita
+from fiscal_sim.model.indicators import coefficient_of_variation, gini, per_capita
 
 # Gini by the mean difference, G = Σi Σj wi·wj·|xi − xj| / (2·W²·μ), W = 400:
 # before: μ = 105/400 = 0.2625; pairs 100·200·0.55 + 100·100·0.65 + 200·100·0.10 = 19500, both orders 39000

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fiscal_sim.fonts import find_cjk_family
+from fiscal_sim.io.fonts import find_cjk_family
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 WALKTHROUGH = NOTEBOOKS / "walkthrough.ipynb"
@@ -104,7 +104,7 @@ def test_walkthrough_runs_and_shows_its_results(executed):
     assert "revenue_items.vat.split.town_share" in settings
 
     # four charts, each shown as a PNG
-    charts = _cell_with(nb, "comparison.chart(name)")
+    charts = _cell_with(nb, "make_chart(name, comparison.results)")
     assert sum("image/png" in o.get("data", {}) for o in charts.outputs) == 4
     if find_cjk_family() is not None:  # with a CJK font installed, Chinese labels render where the notebook shows them
         shown = _cell_text(charts)
@@ -112,7 +112,7 @@ def test_walkthrough_runs_and_shows_its_results(executed):
 
     explanation = _cell_text(_cell_with(nb, 'result.explain("T14", 2018, "general_transfer")'))
     assert "一般性转移支付" in explanation and "T14 2018" in explanation and "标准财政支出" in explanation
-    assert "project P010" in _cell_text(_cell_with(nb, 'explain_project(result, "P010")'))
+    assert "项目 P010" in _cell_text(_cell_with(nb, 'explain_project(result, "P010")'))
 
     montecarlo = _cell_text(_cell_with(nb, "mc.summary"))
     assert "p_county_deficit" in montecarlo and "county_balance_p95" in montecarlo

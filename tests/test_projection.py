@@ -1,4 +1,4 @@
-"""Projection (SPEC §1.1): GDP and revenue growth, driver columns, grown base-year amounts.
+"""Projection (docs/model.md §1.1): GDP and revenue growth, driver columns, grown base-year amounts.
 
 Tiny county (conftest.py): GDP T1 1000 (pilot), T2 500, T3 200; VAT 100, 40, 10; population 100, 200, 100.
 """
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import fiscal_sim
-from fiscal_sim.projection import column_path, compound, cumulative_factor, gdp_growth_rates, grown_amount
+from fiscal_sim.model.projection import column_path, compound, cumulative_factor, gdp_growth_rates, grown_amount
 
 # ---------------------------------------------------------------------------------------------
 # module functions

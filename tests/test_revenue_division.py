@@ -1,4 +1,4 @@
-"""Revenue division 收入划分 (SPEC §1.2): every split rule, overrides, remittances and capacity.
+"""Revenue division 收入划分 (docs/model.md §1.2): every split rule, overrides, remittances and capacity.
 
 End-to-end examples use the tiny county of conftest.py with GDP growth 0.5 (elasticity 1), so T1's
 VAT collected is 100 in the base year, 150 in 2021 and 225 in 2022.
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fiscal_sim
-from fiscal_sim.revenue_division import assign_rules, bands, fiscal_capacity, own_revenue, town_portion
+from fiscal_sim.model.revenue_division import assign_rules, bands, fiscal_capacity, own_revenue, town_portion
 
 # ---------------------------------------------------------------------------------------------
 # module functions

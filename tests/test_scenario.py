@@ -1,4 +1,4 @@
-"""Scenario files (SPEC §2): loading, defaults, variants (`extends`, `set`), overrides, bad input."""
+"""Scenario files (docs/model.md §2): loading, defaults, variants (`extends`, `set`), overrides, bad input."""
 
 from __future__ import annotations
 
@@ -215,7 +215,7 @@ def test_every_problem_is_reported_at_once(make_scenario):
 @pytest.mark.parametrize(
     ("changes", "where", "what"),
     [
-        ({"rationing": "lottery"}, "general_transfer.rationing", "Must be one of"),
+        ({"rationing": "lottery"}, "general_transfer.rationing", "must be one of"),
         ({"pool": -5}, "general_transfer.pool", "negative"),
         ({"pool": "everything"}, "general_transfer.pool", "county_surplus"),
         ({"rationing": "factor", "factors": [{"column": "population", "weight": 1}]}, "general_transfer.pool", "needs a pool"),
@@ -234,7 +234,7 @@ def test_bad_general_transfer(make_scenario, changes, where, what):
     ("mutate", "where", "what"),
     [
         (lambda d: d["revenue_items"].append(dict(d["revenue_items"][0])), "revenue_items", "duplicate id vat"),
-        (lambda d: d["revenue_items"][0]["split"].update(rule="lottery"), "revenue_items[vat].split.rule", "Must be one of"),
+        (lambda d: d["revenue_items"][0]["split"].update(rule="lottery"), "revenue_items[vat].split.rule", "must be one of"),
         (lambda d: d["revenue_items"][0]["split"].update(base_share=0.5), "revenue_items[vat].split.base_share", "not a parameter"),
         (lambda d: d["revenue_items"][0]["split"].pop("town_share"), "revenue_items[vat].split.town_share", "required"),
         (lambda d: d["expenditure_functions"][1].update(driver="pupils"), "towns", "missing column pupils"),
@@ -243,7 +243,7 @@ def test_bad_general_transfer(make_scenario, changes, where, what):
         (lambda d: d.update(schema_version=2), "schema_version", "only schema_version 1"),
         (lambda d: d.update(towns=[]), "towns", "non-empty"),
         (lambda d: d["towns"][1].update(id="T1"), "towns", "duplicate id T1"),
-        (lambda d: d.update(growth={"gdp": -1.5}), "growth.gdp", "above -1"),
+        (lambda d: d.update(growth={"gdp": -1.5}), "growth.gdp", "between -1 and 1"),
         (lambda d: d.update(growth={"gdp": "g"}), "towns", "missing column g"),
     ],
 )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Special transfers (专项转移支付, SPEC §1.5): hand-made examples, money identities and properties.
+"""Special transfers (专项转移支付, docs/model.md §1.5): hand-made examples, money identities and properties.
 
 Three kinds of tests:
 - the allocation rules on their own (``project_book`` → ``allocate_priority`` / ``allocate_optimal``);
@@ -29,9 +29,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fiscal_sim
+from fiscal_sim.engine import project_book
 from fiscal_sim.errors import ScenarioError
 from fiscal_sim.explain import explain_project
-from fiscal_sim.special_transfer import allocate_optimal, allocate_priority, project_book
+from fiscal_sim.model.special_transfer import allocate_optimal, allocate_priority
 
 FIXTURE = Path(__file__).parent / "fixtures" / "special"
 TOWN_IDS = ["T1", "T2", "T3"]
@@ -359,12 +360,12 @@ def test_fixture_projects_funded_year_and_reason(fixture_result):
     assert projects.loc["G1", "cofinancing"] == pytest.approx(90.0)
     assert projects.loc["F1", "cofinancing"] == pytest.approx(75.0)
     columns = {"id", "town", "category", "grant", "cofinancing", "funded", "year_funded", "reason"}
-    assert columns <= set(fixture_result.projects)  # SPEC §3
+    assert columns <= set(fixture_result.projects)  # docs/model.md §3
 
 
 def test_fixture_rounds_rank_and_budget_left(fixture_result):
     first, second = fixture_result.trace.special.rounds
-    book = fixture_result.model.projects
+    book = fixture_result.model.special.book
     assert ranked_ids(book, first) == ["K1", "B1", "A1", "R1", "R2", "C1", "D1", "E1", "G1", "F1"]
     assert ranked_ids(book, second) == ["N1", "R2", "C1", "D1", "G1", "F1"]
     np.testing.assert_allclose(second.budget_left, [242, 142, 122, 122, 32, 22])
@@ -479,7 +480,7 @@ def test_simulate_budget_and_caps_grow():
         category_caps={"road": 50},
     )
     r = fiscal_sim.simulate(doc)
-    np.testing.assert_allclose(r.model.special_caps[:, 0], [55, 60.5])
+    np.testing.assert_allclose(r.model.special.caps[:, 0], [55, 60.5])
     assert by_id(r.projects)["reason"].to_dict() == {"W": "funded", "V": "category_cap"}
 
 
@@ -561,7 +562,7 @@ def test_bundled_optimal_scenario_is_not_worse_than_baseline_in_the_first_year()
     cfg = optimal_run.scenario.config["special_transfers"]
 
     def first_year_score(result):
-        book, rnd = result.model.projects, result.trace.special.rounds[0]
+        book, rnd = result.model.special.book, result.trace.special.rounds[0]
         chosen = rnd.candidates[rnd.funded]
         pilot = result.trace.arrays["pilot"][0, 0].astype(bool)
         return weighted_score(book, chosen, pilot, cfg["pilot_weight"], cfg["key_weight"])
@@ -580,14 +581,15 @@ def test_explain_project_budget_exhausted():
     d1 = explain_project(r, "D1")
     assert d1.value == "budget"
     assert re.search(
-        r"budget exhausted after 4 higher-ranked projects; rank 7, needed 90(\.0+)?, 80(\.0+)? left", d1.note
+        r"budget exhausted after 4 higher-ranked projects; rank 7, needed 90(\.0+)?, 80(\.0+)? left",
+        d1.to_dict()["note"],
     )
     f1 = explain_project(r, "F1")
-    assert re.search(r"after 5 higher-ranked projects; rank 10, needed 25(\.0+)?, 20(\.0+)? left", f1.note)
-    assert "2021" in f1.note
-    assert explain_project(r, "K1").note.startswith("funded in 2021: rank 1")
-    assert "co-financing" in explain_project(r, "C1").note
-    assert "cap" in explain_project(r, "R2").note
+    assert re.search(r"after 5 higher-ranked projects; rank 10, needed 25(\.0+)?, 20(\.0+)? left", f1.to_dict()["note"])
+    assert "2021" in f1.to_dict()["note"]
+    assert explain_project(r, "K1").to_dict()["note"].startswith("funded in 2021: rank 1")
+    assert "co-financing" in explain_project(r, "C1").to_dict()["note"]
+    assert "cap" in explain_project(r, "R2").to_dict()["note"]
     assert explain_project(r, "D1").to_dict()["value"] == "budget"
     assert "D1" in explain_project(r, "D1").text()
 
@@ -595,17 +597,17 @@ def test_explain_project_budget_exhausted():
 def test_explain_project_carried_over_to_a_later_round(fixture_result):
     # with carry_over: F1's last round is 2022, rank 6, 4 funded before it (N1, R2, D1, G1), 22 left, needs 25
     f1 = explain_project(fixture_result, "F1")
-    assert re.search(r"after 4 higher-ranked projects; rank 6, needed 25(\.0+)?, 22(\.0+)? left", f1.note)
-    assert "2022" in f1.note
-    assert explain_project(fixture_result, "D1").note.startswith("funded in 2022")
+    assert re.search(r"after 4 higher-ranked projects; rank 6, needed 25(\.0+)?, 22(\.0+)? left", f1.to_dict()["note"])
+    assert "2022" in f1.to_dict()["note"]
+    assert explain_project(fixture_result, "D1").to_dict()["note"].startswith("funded in 2022")
 
 
 def test_explain_project_optimal_not_selected():
     r = fiscal_sim.simulate(county_document(KNAPSACK, method="optimal"))
     e = explain_project(r, "P1")
     assert e.value == "not_selected"
-    assert "fits on its own" in e.note
-    assert "larger than the whole budget" in explain_project(r, "P4").note
+    assert "fits on its own" in e.to_dict()["note"]
+    assert "larger than the whole budget" in explain_project(r, "P4").to_dict()["note"]
 
 
 def test_explain_project_unknown_id_and_no_special_transfers():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,30 +9,26 @@ from flask_smorest import Blueprint
 from .. import runner
 from ..schemas import ChartRequestSchema
 from .comparisons import EXAMPLE as COMPARISON_EXAMPLE
-from .comparisons import comparison
 
 blp = Blueprint("charts", __name__, url_prefix="/api/v1/charts", description="Charts of a comparison (图表)")
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
 TEXT = {"schema": {"type": "string"}}
-# matplotlib's rc_context changes process-wide settings while a chart is drawn: one chart at a time
-RENDER_LOCK = threading.Lock()
 
 
 def render(body: dict) -> tuple[bytes, str]:
     """The chart's bytes (or CSV text) and its mimetype."""
-    from fiscal_sim.charts import figure_bytes
+    from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
+    from fiscal_sim.io.tables import csv_bytes
 
-    compared, results = comparison(body)
+    results, _ = runner.labelled_results(body)
     options = {} if body.get("year") is None else {"year": body["year"]}
     if body["montecarlo"] and body["chart"] == "county_balance":
         options["montecarlo"] = runner.montecarlo_bands(results)
     if body["format"] == "csv":
-        frame = compared.chart_data(body["chart"], **options)
-        return frame.to_csv(index=False).encode("utf-8"), MIMETYPES["csv"]
-    with RENDER_LOCK:
-        figure = compared.chart(body["chart"], **options)
-        return figure_bytes(figure, body["format"]), MIMETYPES[body["format"]]
+        return csv_bytes(chart_data(body["chart"], results, **options)), MIMETYPES["csv"]
+    figure = make_chart(body["chart"], results, lang=body["lang"], **options)
+    return figure_bytes(figure, body["format"]), MIMETYPES[body["format"]]
 
 
 @blp.route("")
@@ -55,6 +49,7 @@ class Charts(MethodView):
     def post(self, body):
         """transfers_by_town | town_budgets | county_balance | lorenz, as png | svg | csv."""
         # a Monte Carlo band may be drawn from a random seed: not cached
+        body = {**body, "lang": runner.language()}
         return runner.cached("charts", body, answer, enabled=not body["montecarlo"])
 
 

@@ -6,6 +6,9 @@ import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fiscal_sim import compare
+from fiscal_sim.io.records import comparison_records
+
 from .. import runner
 from ..schemas import ComparisonRequestSchema, ComparisonSchema
 
@@ -21,9 +24,7 @@ EXAMPLE = {
 
 
 def comparison(body: dict):
-    """``fiscal_sim.compare.compare`` of the body's scenarios."""
-    from fiscal_sim.compare import compare
-
+    """``fiscal_sim.compare`` of the body's scenarios."""
     results, baseline = runner.labelled_results(body)
     return compare(results, baseline=baseline), results
 
@@ -34,4 +35,6 @@ class Comparisons(MethodView):
     @blp.response(200, ComparisonSchema)
     def post(self, body):
         """Per-scenario summaries and per-town, per-year differences against the baseline."""
-        return runner.cached("comparisons", body, lambda pinned: flask.jsonify(comparison(pinned)[0].to_dict()))
+        return runner.cached(
+            "comparisons", body, lambda pinned: flask.jsonify(comparison_records(comparison(pinned)[0]))
+        )

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 
 from .. import runner
 from ..schemas import ExportRequestSchema
-from .charts import RENDER_LOCK
 from .comparisons import EXAMPLE, comparison
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports", description="Excel workbooks (导出Excel)")
@@ -31,17 +30,17 @@ class Exports(MethodView):
     )
     def post(self, body):
         """The scenarios' results and their comparison in one workbook, built in memory."""
+        body = {**body, "lang": runner.language()}
         return runner.cached("exports", body, workbook, enabled=not body["montecarlo"])
 
 
 def workbook(body: dict) -> flask.Response:
-    from fiscal_sim.excel import write_workbook
+    from fiscal_sim.io.excel_results import write_workbook
 
     compared, results = comparison(body)
     bands = runner.montecarlo_bands(results) if body["montecarlo"] else None
     buffer = io.BytesIO()
-    with RENDER_LOCK:  # the workbook embeds charts
-        write_workbook(buffer, results, comparison=compared, charts=body["charts"], montecarlo=bands)
+    write_workbook(buffer, results, comparison=compared, charts=body["charts"], montecarlo=bands, lang=body["lang"])
     return flask.Response(
         buffer.getvalue(), mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="fiscal-sim.xlsx"'}
     )

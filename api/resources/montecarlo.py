@@ -1,4 +1,4 @@
-"""POST /api/v1/montecarlo: GDP-growth uncertainty of a scenario (SPEC §1.9)."""
+"""POST /api/v1/montecarlo: GDP-growth uncertainty of a scenario (docs/model.md §1.9)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 import fiscal_sim
+from fiscal_sim.io.records import montecarlo_records
 
 from .. import runner
 from ..schemas import MontecarloRequestSchema, MontecarloSchema
@@ -25,4 +26,4 @@ class Montecarlo(MethodView):
         source = "scenario_id" if "scenario_id" in body else "scenario"
         runner.check_draws(scenario, draws, "draws" if draws is not None else f"{source}.uncertainty.draws")
         outcome = fiscal_sim.montecarlo(scenario, draws=draws, seed=body.get("seed"))
-        return flask.jsonify(outcome.to_dict())
+        return flask.jsonify(montecarlo_records(outcome))

@@ -145,4 +145,5 @@ class Explain(MethodView):
                 explanation = result.explain(query["town"], query["year"], query["column"])
         except ScenarioError as exc:
             raise ApiError(422, exc.errors) from None
-        return {**explanation.to_dict(), "text": explanation.text()}
+        lang = runner.language()
+        return {**explanation.to_dict(lang), "text": explanation.text(lang)}

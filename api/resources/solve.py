@@ -1,4 +1,4 @@
-"""POST /api/v1/solve: goal seeking (SPEC §1.10)."""
+"""POST /api/v1/solve: goal seeking (docs/model.md §1.10)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 import fiscal_sim
+from fiscal_sim.io.records import solve_records
 
 from .. import runner
 from ..schemas import SolveRequestSchema, SolveSchema
@@ -40,6 +41,4 @@ def seek(body: dict) -> flask.Response:
     found = fiscal_sim.solve(
         scenario, parameter=body["parameter"], target=body["target"], value=body["value"], **options
     )
-    payload = {key: value for key, value in found.items() if key != "result"}
-    payload["result"] = runner.result_payload(found["result"])
-    return flask.jsonify(payload)
+    return flask.jsonify(solve_records(found))

@@ -1,4 +1,4 @@
-"""The web page for finance officers (SPEC §4 "Web page at /"): server-rendered, Chinese with an English switch.
+"""The web page for finance officers (docs/model.md §4 "Web page at /"): server-rendered, Chinese with an English switch.
 
 Pages: the scenario list with upload (YAML/JSON/XLSX) and downloads; a scenario's settings with an edit
 form for the common levers, each save a new version (乡镇分成比例, 均衡性转移支付资金, 专项预算, GDP增长);
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from urllib.parse import urlencode
 
 import flask
@@ -21,9 +22,11 @@ import yaml
 from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fiscal_sim import Scenario, ScenarioError, SolveError
-from fiscal_sim.excel import scenario_workbook
+from fiscal_sim import Scenario, ScenarioError, SolveError, catalogue
+from fiscal_sim.catalogue import PoolMode
+from fiscal_sim.errors import text_of
 from fiscal_sim.explain import EXPLAINERS
+from fiscal_sim.scenario.settings import pool_mode
 
 from .. import runner
 from ..errors import ApiError
@@ -37,31 +40,18 @@ from .display import (
     is_negative,
     local_time,
     percent,
-    pool_mode,
+    records_tables,
     rule_text,
     settings_cards,
 )
 from .levers import POOL, edit_overrides, field_errors, lever_rows
 from .uploads import parse_upload, validated
-from .words import (
-    LABELS,
-    LANG_COOKIE,
-    LANGS,
-    chosen_lang,
-    label,
-    lang_url,
-    t,
-)
+from .words import LANG_COOKIE, LANGS, chosen_lang, field_label, label, lang_url, t, words
 
 bp = flask.Blueprint("web", __name__)
 
 API_PREFIX = "/api/v1"
-CHARTS = (
-    "transfers_by_town",
-    "town_budgets",
-    "county_balance",
-    "lorenz",
-)  # fiscal_sim.charts.CHARTS, without importing matplotlib at boot
+CHARTS = tuple(catalogue.CHARTS)  # names only: matplotlib is imported when a chart is drawn
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # result columns shown in the town table of a run (the full frame has 20; these fit a 1366-wide screen)
@@ -149,6 +139,13 @@ def _template_globals():
     return {
         "t": t,
         "label": label,
+        "field_label": field_label,
+        "words": words,
+        "charts_catalogue": catalogue.CHARTS,
+        "error_where": lambda key: catalogue.describe_key(
+            re.sub(r"^(document|scenario)\.", "", key), g.get("lang", "zh")
+        ),
+        "error_text": lambda message: text_of(message, g.get("lang", "zh")),
         "fmt": format_number,
         "fmt_setting": format_setting,
         "percent": percent,
@@ -207,7 +204,7 @@ def upload():
 
 @bp.get("/template.xlsx")
 def template_workbook():
-    from fiscal_sim.excel import build_template
+    from fiscal_sim.io.excel_template import build_template
 
     buffer = io.BytesIO()
     build_template().save(buffer)
@@ -221,13 +218,13 @@ def template_workbook():
 
 def town_column_labels(config: dict) -> dict[str, str]:
     """Headings of the towns table: known columns, and each revenue item's column by the item's name."""
-    labels = {c: label(c) for c in LABELS["zh"]["towns"]}
-    labels["id"] = t("town_id")
+    towns = catalogue.INPUT_TABLES["towns"]
+    labels = {c.key: c.label(g.get("lang", "zh")) for c in towns.columns}
     labels.update(
         {item.get("column") or item["id"]: item.get("name") or item["id"] for item in config["revenue_items"]}
     )
     if config.get("remittances"):
-        labels[config["remittances"]["column"]] = label("remittance")
+        labels[config["remittances"]["column"]] = field_label("remittances")
     return labels
 
 
@@ -245,6 +242,7 @@ def scenario_context(stored: StoredScenario, scenario: Scenario, **extra) -> dic
         "latest": latest,
         "sections": sections,
         "cards": settings_cards(stored, scenario),
+        "records": records_tables(scenario.config),
         "submitted": {},
         "field_errors": {},
         **extra,
@@ -339,8 +337,8 @@ def explain_page(scenario_id: str):
     names = dict(zip(result.towns["town"].astype(str), result.towns["name"].astype(str)))
     context = {
         "stored": stored,
-        "node": explanation.to_dict(),
-        "text": explanation.text(),
+        "node": explanation.to_dict(g.lang),
+        "text": explanation.text(g.lang),
         "town": town,
         "town_name": names.get(town, town),
         "year": year,
@@ -355,7 +353,7 @@ def explain_page(scenario_id: str):
 @bp.get("/scenarios/<scenario_id>/analysis")
 def analysis_page(scenario_id: str):
     """Monte Carlo and goal seeking: forms whose scripts call ``POST /api/v1/montecarlo`` and ``/solve``."""
-    from fiscal_sim.goal_seek import metric_names
+    from fiscal_sim.analysis.goal_seek import metric_names
 
     stored, scenario = stored_version(scenario_id, query_version())
     sections = lever_rows(scenario.config)
@@ -367,8 +365,8 @@ def analysis_page(scenario_id: str):
                     parameters.append(
                         (lever.target, row.title if lever.label == row.title else f"{row.title} — {lever.label}")
                     )
-    if pool_mode(scenario.config["general_transfer"])[0] == "amount":
-        parameters.append((POOL, f"{t('general_transfer')} — {t('pool_amount')}"))
+    if pool_mode(scenario.config["general_transfer"])[0] is PoolMode.AMOUNT:
+        parameters.append((POOL, f"{field_label('general_transfer')} — {words(PoolMode.AMOUNT)}"))
     metrics = [m for m in metric_names() if not m.startswith("towns.")]
     metric_labels = [
         (m, label(m[len("county.") :], "county") if m.startswith("county.") else label(m, "indicators"))
@@ -397,6 +395,8 @@ def download(scenario_id: str, fmt: str):
     elif fmt == "json":
         data, mimetype = json.dumps(stored.document, ensure_ascii=False, indent=1).encode("utf-8"), "application/json"
     elif fmt == "xlsx":
+        from fiscal_sim.io.excel_template import scenario_workbook
+
         data, mimetype = scenario_workbook(stored.document), XLSX
     else:
         raise ApiError(404, {"format": [t("bad_suffix", name=filename)]})
@@ -405,12 +405,12 @@ def download(scenario_id: str, fmt: str):
 
 @bp.get("/scenarios/<scenario_id>/results.xlsx")
 def results_workbook(scenario_id: str):
-    from fiscal_sim.excel import write_workbook
+    from fiscal_sim.io.excel_results import write_workbook
 
     stored, scenario = stored_version(scenario_id, query_version())
     result = runner.simulate(scenario)
     buffer = io.BytesIO()
-    write_workbook(buffer, {display_name(stored.name): result}, charts=False)
+    write_workbook(buffer, {display_name(stored.name): result}, charts=False, lang=g.lang)
     buffer.seek(0)
     name = f"{scenario_id}-v{stored.version}-results.xlsx"
     return flask.send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=name)
@@ -447,7 +447,7 @@ def comparison_request() -> dict | None:
 
 
 def compared(body: dict):
-    from fiscal_sim.compare import compare
+    from fiscal_sim import compare
 
     results, baseline = runner.labelled_results(body)
     return compare(results, baseline=baseline)
@@ -508,16 +508,17 @@ def compare_page():
 
 def _chart_response(body: dict) -> flask.Response:
     """A chart as PNG or the numbers behind it as CSV (``make_chart`` + ``figure_bytes`` / ``chart_data``)."""
-    from fiscal_sim.charts import chart_data, figure_bytes, make_chart
+    from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
+    from fiscal_sim.io.tables import csv_bytes
 
     results, _ = runner.labelled_results(body)
     options = {"year": body.get("year")}
     if body["format"] == "csv":
-        frame = chart_data(body["chart"], results, **options)
-        response = flask.Response(frame.to_csv(index=False).encode("utf-8-sig"), mimetype="text/csv")
+        response = flask.Response(csv_bytes(chart_data(body["chart"], results, **options)), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'
         return response
-    return flask.Response(figure_bytes(make_chart(body["chart"], results, **options), "png"), mimetype="image/png")
+    figure = make_chart(body["chart"], results, lang=body["lang"], **options)
+    return flask.Response(figure_bytes(figure, "png"), mimetype="image/png")
 
 
 @bp.get("/compare/chart.<fmt>")
@@ -530,15 +531,15 @@ def compare_chart(fmt: str):
     body = comparison_request()
     if body is None:
         raise ApiError(422, {"ids": [t("pick_two")]})
-    return runner.cached("web.chart", {**body, "chart": chart, "format": fmt}, _chart_response)
+    return runner.cached("web.chart", {**body, "chart": chart, "format": fmt, "lang": g.lang}, _chart_response)
 
 
 def _workbook_response(body: dict) -> flask.Response:
-    from fiscal_sim.excel import write_workbook
+    from fiscal_sim.io.excel_results import write_workbook
 
     comparison = compared(body)
     buffer = io.BytesIO()
-    write_workbook(buffer, comparison.results, comparison=comparison, charts=True)
+    write_workbook(buffer, comparison.results, comparison=comparison, charts=True, lang=body["lang"])
     return flask.Response(
         buffer.getvalue(),
         mimetype=XLSX,
@@ -552,4 +553,4 @@ def compare_workbook():
     if body is None:
         raise ApiError(422, {"ids": [t("pick_two")]})
     body.pop("year", None)
-    return runner.cached("web.workbook", body, _workbook_response)
+    return runner.cached("web.workbook", {**body, "lang": g.lang}, _workbook_response)

@@ -1,8 +1,7 @@
-"""Numbers, names, split rules and settings as the page shows them."""
+"""Numbers, names, split rules and settings as the page shows them, all worded by the catalogue."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import datetime
@@ -10,37 +9,43 @@ from datetime import datetime
 import yaml
 from flask import g
 
-from fiscal_sim import Scenario
-from fiscal_sim.excel import COUNT_COLUMNS, MONEY_COLUMNS, RATIO_COLUMNS
+from fiscal_sim import Scenario, catalogue
+from fiscal_sim.catalogue import PoolMode, SplitRule, Unit
+from fiscal_sim.scenario.settings import pool_mode
 
 from ..storage import StoredScenario
-from .words import label, t
+from .words import t
 
-PERCENT_COLUMNS = frozenset({"coverage", "change_pct", "p_county_deficit", "p_revoked", "p_non_pilot_last_year"})
-PER_CAPITA = frozenset({"resources_per_capita"})
+KINDS = {  # how a unit's numbers are shown
+    Unit.MONEY: "money",
+    Unit.SIGNED_MONEY: "money",
+    Unit.MONEY_PER_CAPITA: "per_capita",
+    Unit.SHARE: "percent",
+    Unit.RATE: "percent",
+    Unit.PROBABILITY: "percent",
+    Unit.RATIO: "ratio",
+    Unit.FACTOR: "ratio",
+    Unit.COUNT: "count",
+    Unit.SCORE: "money",
+}
+DIGITS = {"percent": 2, "ratio": 4, "count": 0, "per_capita": 4, "money": 2, "plain": 2}
+
+
+def lang() -> str:
+    return g.get("lang", "zh")
 
 
 # ------------------------------------------------------------------------------------------------
 # numbers and names as shown
 
 
-def column_kind(column: str) -> str:
+def column_kind(column: str, table: str | None = None) -> str:
     """How a column's numbers are shown: money, percent, ratio, count, per_capita or plain."""
-    base = re.sub(r"_(baseline|scenario|diff|p5|p50|p95|mean)$", "", column)
-    if column in PERCENT_COLUMNS or base in PERCENT_COLUMNS:
-        return "percent"
-    if base in PER_CAPITA:
-        return "per_capita"
-    if base in MONEY_COLUMNS:
-        return "money"
-    if base in RATIO_COLUMNS:
-        return "ratio"
-    if base in COUNT_COLUMNS or base == "pilots_active":
-        return "count"
-    return "plain"
+    col = catalogue.column(column, table)
+    return KINDS.get(col.unit, "plain") if col is not None else "plain"
 
 
-def format_number(value, column: str = "") -> str:
+def format_number(value, column: str = "", table: str | None = None) -> str:
     """A number as shown in tables: thousands separators, 2 decimals for money, — for none."""
     if value is None or isinstance(value, str):
         return "—" if value is None else value
@@ -49,8 +54,8 @@ def format_number(value, column: str = "") -> str:
     value = float(value)
     if not math.isfinite(value):
         return "—"
-    kind = column_kind(column)
-    digits = {"percent": 2, "ratio": 4, "count": 0, "per_capita": 4}.get(kind, 2)
+    kind = column_kind(column, table)
+    digits = DIGITS[kind]
     shown = value * 100 if kind == "percent" else value
     if round(shown, digits) == 0:
         shown = 0.0  # no "-0.00"
@@ -94,9 +99,9 @@ def is_negative(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value < -0.005
 
 
-def display_name(name: str, lang: str | None = None) -> str:
+def display_name(name: str, language: str | None = None) -> str:
     """The part of a bilingual "中文 / English" name for the page's language (the whole name otherwise)."""
-    lang = lang or g.get("lang", "zh")
+    language = language or lang()
     parts = [p.strip() for p in name.split(" / ")]
     if len(parts) != 2 or not all(parts):
         return name
@@ -104,7 +109,7 @@ def display_name(name: str, lang: str | None = None) -> str:
     if has_cjk[0] == has_cjk[1]:
         return name
     zh, en = (parts[0], parts[1]) if has_cjk[0] else (parts[1], parts[0])
-    return zh if lang == "zh" else en
+    return zh if language == "zh" else en
 
 
 def local_time(moment: datetime) -> str:
@@ -126,33 +131,33 @@ def input_value(value) -> str:
 
 def rule_text(split: dict, unit: str) -> str:
     """A split rule as a sentence: 比例分成：乡镇 50%，县 50%."""
-    rule = split.get("rule")
-    if rule == "town":
-        return t("rule_town")
-    if rule == "county":
-        return t("rule_county")
-    if rule == "proportional":
+    rule = SplitRule(split.get("rule"))
+    sep = "：" if lang() == "zh" else ": "
+    name = rule.label(lang())
+    if rule in (SplitRule.TOWN, SplitRule.COUNTY):
+        return f"{name}（{rule.help_zh}）" if lang() == "zh" else f"{name} ({rule.help_en})"
+    if rule is SplitRule.PROPORTIONAL:
         s = float(split["town_share"])
-        return t("rule_proportional", s=percent(s), c=percent(1 - s))
-    if rule == "base_plus_increment":
+        return name + sep + t("rule_proportional", s=percent(s), c=percent(1 - s))
+    if rule is SplitRule.BASE_PLUS_INCREMENT:
         if split.get("base") is not None:
             base = t("base_fixed", amount=f"{format_setting(split['base'])} {unit}")
         elif split.get("base_column"):
             base = t("base_column", column=split["base_column"])
         else:
             base = t("base_default")
-        return t("rule_bpi", b=percent(split["base_share"]), s=percent(split["increment_share"]), base=base)
-    if rule == "tiered":
-        edges = [0, *split["thresholds"]]
-        bands = []
-        for j, share in enumerate(split["town_shares"]):
-            lo = format_setting(edges[j])
-            if j + 1 < len(edges):
-                bands.append(t("band", lo=lo, hi=format_setting(edges[j + 1]), s=percent(share)))
-            else:
-                bands.append(t("band_top", lo=lo, s=percent(share)))
-        return t("rule_tiered", bands=t("list_sep").join(bands))
-    return json.dumps(split, ensure_ascii=False)
+        return (
+            name + sep + t("rule_bpi", b=percent(split["base_share"]), s=percent(split["increment_share"]), base=base)
+        )
+    edges = [0, *split["thresholds"]]
+    bands = []
+    for j, share in enumerate(split["town_shares"]):
+        lo = format_setting(edges[j])
+        if j + 1 < len(edges):
+            bands.append(t("band", lo=lo, hi=format_setting(edges[j + 1]), s=percent(share)))
+        else:
+            bands.append(t("band_top", lo=lo, s=percent(share)))
+    return name + sep + t("rule_tiered", bands=t("list_sep").join(bands))
 
 
 def gdp_growth_text(gdp) -> str:
@@ -166,101 +171,115 @@ def gdp_growth_text(gdp) -> str:
     return percent(gdp)
 
 
-def _rows(pairs) -> list[tuple[str, str]]:
-    """Key/value rows of a settings card, the unset ones left out."""
-    return [(key, str(value)) for key, value in pairs if value is not None and value != ""]
+def pool_text(general: dict, unit: str) -> str:
+    """The general-transfer money in words: 全额弥补缺口 / 固定金额（基期）：12,000 万元 …"""
+    mode, amount = pool_mode(general)
+    text = mode.label(lang())
+    if mode is PoolMode.AMOUNT:
+        text += f": {format_number(amount, 'gap')} {unit}"
+    elif mode is PoolMode.COEFFICIENT:
+        text += f": {format_setting(amount)}"
+    return text
+
+
+# ------------------------------------------------------------------------------------------------
+# a scenario's settings, walked with the catalogue
+
+
+def setting_text(f: catalogue.Field, value, unit: str) -> str | None:
+    """One setting's value in words, by its catalogue kind and unit (None when it is not set)."""
+    if value is None or value == [] or value == {}:
+        return None
+    if f.kind == "choice":
+        return f.choices(value).label(lang())
+    if f.kind == "choices":
+        return (
+            "、".join(f.choices(v).label(lang()) for v in value)
+            if lang() == "zh"
+            else ", ".join(f.choices(v).label(lang()) for v in value)
+        )
+    if f.kind == "growth":
+        return gdp_growth_text(value)
+    if f.kind in ("number", "numbers") and f.unit in (Unit.SHARE, Unit.RATE):
+        return ", ".join(percent(v) for v in value) if isinstance(value, list) else percent(value)
+    if f.kind == "number" and f.unit.money:
+        return f"{format_setting(value)} {unit}"
+    return format_setting(value)
+
+
+def _block_rows(block: catalogue.Block, value: dict, unit: str, prefix: str = "") -> list[tuple[str, str]]:
+    rows = []
+    for f in block.fields:
+        v = value.get(f.key)
+        name = f"{prefix}{f.label(lang())}"
+        if f.kind == "block":
+            if v:
+                rows += _block_rows(f.block, v, unit, f"{name} · ")
+        elif f.kind == "map":
+            spec = f.values or f
+            for key, item in (v or {}).items():
+                shown = f.choices(key).label(lang()) if f.choices is not None else key
+                rows.append((f"{name} · {shown}", setting_text(spec, item, unit)))
+        elif f.kind == "records":
+            rows.append((name, format_setting(v) if v else None))
+        elif f.kind == "table":
+            rows.append((name, str(len(v)) if isinstance(v, list) else None))
+        elif f.kind == "pool":
+            rows.append((name, pool_text(value, unit)))
+        elif not (f.key == "coefficient" and "pool" in block):  # φ is shown with the pool
+            rows.append((name, setting_text(f, v, unit)))
+    return [(k, v) for k, v in rows if v is not None and v != ""]
 
 
 def settings_cards(stored: StoredScenario, scenario: Scenario) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The scenario's settings as titled key/value cards (general, county, growth, transfers, assessment …)."""
-    config, unit = scenario.config, scenario.config["unit"]
+    """The scenario's settings as titled key/value cards: its own keys, then each part of it."""
+    config, unit = scenario.config, scenario.unit
     first, last = config["years"]
     cards = [
         (
             t("basic"),
-            _rows(
-                [
-                    (t("name"), stored.name),
-                    (t("unit"), unit),
-                    (t("years"), f"{first}–{last}"),
-                    (t("version_short"), stored.version),
-                    (t("last_changed"), local_time(stored.created_at)),
-                ]
-            ),
+            [
+                (t("name"), stored.name),
+                (field_words("unit"), unit),
+                (field_words("years"), f"{first}–{last}"),
+                (t("version_short"), str(stored.version)),
+                (t("last_changed"), local_time(stored.created_at)),
+            ],
         )
     ]
-    county = []
-    for key, value in config["county"].items():
-        if key.endswith("_growth"):
-            county.append((f"{label(key[: -len('_growth')], 'county')} · {t('growth_rate')}", percent(value)))
-        else:
-            county.append((f"{label(key, 'county')} ({unit})", format_number(value, "own_revenue")))
-    if config.get("remittances"):
-        county.append((label("remittance"), f"{t('column')} {config['remittances']['column']}"))
-    cards.append((t("county"), _rows(county)))
-    growth = [(t("gdp_growth"), gdp_growth_text(config["growth"]["gdp"]))]
-    for column, rate in (config["growth"].get("drivers") or {}).items():
-        growth.append(
-            (f"{t('drivers')} · {column}", percent(rate) if isinstance(rate, (int, float)) else format_setting(rate))
-        )
-    cards.append((t("growth"), _rows(growth)))
-    gt = config["general_transfer"]
-    mode, amount = pool_mode(gt)
-    pool = t(f"pool_{mode}")
-    if mode == "amount":
-        pool += f": {format_number(amount, 'gap')} {unit}"
-    elif mode == "coefficient":
-        pool += f": {format_setting(amount)}"
-    general = [
-        (t("pool_mode"), pool),
-        (t("pool_growth"), percent(gt["pool_growth"]) if gt["pool_growth"] else None),
-        (t("rationing"), t(f"rationing_{gt['rationing']}")),
-        (t("priority"), ", ".join(gt["priority"]) if gt["priority"] else None),
-        (t("eligible"), gt["eligible"] if gt["rationing"] == "factor" else None),
-        (t("factors"), format_setting(gt["factors"]) if gt["factors"] else None),
-        (t("growth_limits"), format_setting(gt["growth_limits"]) if gt["growth_limits"] else None),
-    ]
-    cards.append((t("general_transfer"), _rows(general)))
-    st = config.get("special_transfers")
-    if st is not None:
-        optimal = st["method"] == "optimal"
-        special = [
-            (f"{t('budget')} ({unit})", format_number(st["budget"], "grant")),
-            (t("budget_growth"), percent(st["budget_growth"])),
-            (t("category_caps"), format_setting(st["category_caps"]) if st["category_caps"] else None),
-            (t("method"), t(f"method_{st['method']}")),
-            ("priority_order", None if optimal else ", ".join(st["priority_order"])),
-            ("pilot_weight / key_weight", f"{st['pilot_weight']:g} / {st['key_weight']:g}" if optimal else None),
-            (t("require_cofinancing"), format_setting(bool(st["require_cofinancing"]))),
-            (t("carry_over"), format_setting(bool(st["carry_over"]))),
-            (t("projects_count"), 0 if scenario.projects is None else len(scenario.projects)),
-        ]
-        cards.append((t("special_transfers"), _rows(special)))
-    assessment = config.get("assessment")
-    if assessment:
-        rows = [(t("enabled"), format_setting(bool(assessment["enabled"])))]
-        rows += [(f"{t('targets')} · {key}", percent(value)) for key, value in assessment["targets"].items()]
-        rows.append((t("failures_to_revoke"), assessment["failures_to_revoke"]))
-        cards.append((t("assessment"), _rows(rows)))
-    uncertainty = config.get("uncertainty")
-    if uncertainty:
-        rows = [
-            (t("draws"), uncertainty["draws"]),
-            (t("seed"), uncertainty["seed"]),
-            (t("gdp_growth_sd"), percent(uncertainty["gdp_growth_sd"])),
-            (t("common_share"), percent(uncertainty["common_share"])),
-        ]
-        cards.append((t("uncertainty"), _rows(rows)))
+    for f in catalogue.SCENARIO.fields:
+        if f.kind == "block" and config.get(f.key):
+            rows = _block_rows(f.block, config[f.key], unit)
+            if rows:
+                cards.append((f.label(lang()), rows))
     return cards
 
 
-def pool_mode(general: dict) -> tuple[str, float | None]:
-    """How the general-transfer pool is set, and its amount (or the coefficient)."""
-    if general.get("coefficient") is not None:
-        return "coefficient", general["coefficient"]
-    pool = general.get("pool")
-    if pool is None:
-        return "full", None
-    if pool == "county_surplus":
-        return "county_surplus", None
-    return "amount", pool
+def field_words(path: str) -> str:
+    f = catalogue.field(path)
+    return f.label(lang()) if f is not None else path
+
+
+def records_tables(config: dict) -> list[dict]:
+    """Each list of records of a scenario (revenue items, split overrides, expenditure functions) as a table.
+
+    Columns are the records' keys as the catalogue names them; a nested rule (``split``) is one column in words.
+    """
+    tables = []
+    for f in catalogue.SCENARIO.fields:
+        records = config.get(f.key)
+        if f.kind != "records" or not records:
+            continue
+        columns = [g for g in f.block.fields if g.kind != "block"]
+        nested = [g for g in f.block.fields if g.kind == "block"]
+        heads = [g.label(lang()) for g in columns] + [g.label(lang()) for g in nested]
+        rows = []
+        for record in records:
+            cells = [setting_text(g, record.get(g.key), config["unit"]) or "—" for g in columns]
+            cells += [
+                rule_text(record[g.key], config["unit"]) if g.key == "split" else format_setting(record.get(g.key))
+                for g in nested
+            ]
+            rows.append(cells)
+        tables.append({"key": f.key, "title": f.label(lang()), "heads": heads, "rows": rows})
+    return tables

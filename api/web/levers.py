@@ -8,20 +8,27 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from .display import gdp_growth_text, pool_mode, rule_text
-from .words import t
+from flask import g
+
+from fiscal_sim import catalogue
+from fiscal_sim.catalogue import PoolMode
+from fiscal_sim.scenario.settings import pool_mode, pool_settings
+
+from .display import gdp_growth_text, rule_text
+from .words import field_label, t, words
 
 # ------------------------------------------------------------------------------------------------
 # the edit form: the common levers (常用参数)
 
 
 POOL = "general_transfer.pool"  # the pool mode and amount fields set general_transfer.pool and .coefficient
-POOL_MODES = ("full", "amount", "county_surplus", "coefficient")
+POOL_MODES = PoolMode.codes()
+KIND_OF_UNIT = {catalogue.Unit.SHARE: "share", catalogue.Unit.RATE: "rate", catalogue.Unit.MONEY: "amount"}
 
 
 @dataclass(frozen=True)
 class Lever:
-    """One input of the edit form: the override path it sets (SPEC §2.2), its kind and current value.
+    """One input of the edit form: the override path it sets (docs/model.md §2.2), its kind and current value.
 
     Several inputs may set one path together (``slot``: a list index or a map key), e.g. the town
     shares of a tiered rule, or GDP growth of pilot and other towns.
@@ -49,18 +56,27 @@ def _split_levers(item: dict) -> tuple[Lever, ...]:
     split, base = item["split"], f"revenue_items.{item['id']}.split"
     rule = split["rule"]
     if rule == "proportional":
-        return (Lever(f"{base}.town_share", f"{base}.town_share", None, "share", split["town_share"], t("town_share")),)
+        return (_lever(f"{base}.town_share", split["town_share"]),)
     if rule == "base_plus_increment":
-        return tuple(
-            Lever(f"{base}.{key}", f"{base}.{key}", None, "share", split[key], t(key))
-            for key in ("base_share", "increment_share")
-        )
+        return tuple(_lever(f"{base}.{key}", split[key]) for key in ("base_share", "increment_share"))
     if rule == "tiered":
         return tuple(
             Lever(f"{base}.town_shares[{j}]", f"{base}.town_shares", j, "share", s, t("band_share", n=j + 1))
             for j, s in enumerate(split["town_shares"])
         )
     return ()
+
+
+def _lever(path: str, value, label: str | None = None) -> Lever:
+    """A number lever for a scenario key: its kind and label from the catalogue."""
+    f = catalogue.field(path)
+    return Lever(path, path, None, KIND_OF_UNIT.get(f.unit, "amount"), value, label or f.label(g.get("lang", "zh")))
+
+
+def _choice_lever(path: str, value) -> Lever:
+    f = catalogue.field(path)
+    choices = tuple((c.value, words(c)) for c in f.choices)
+    return Lever(path, path, None, "choice", value, f.label(g.get("lang", "zh")), choices)
 
 
 def _gdp_levers(config: dict) -> tuple[Lever, ...]:
@@ -80,10 +96,6 @@ def _gdp_levers(config: dict) -> tuple[Lever, ...]:
     return ()
 
 
-def _choices(prefix: str, values) -> tuple[tuple[str, str], ...]:
-    return tuple((v, t(f"{prefix}_{v}")) for v in values)
-
-
 def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
     """The edit form's sections: revenue split shares, general transfer, special transfers, GDP growth."""
     unit = config["unit"]
@@ -93,51 +105,37 @@ def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
     ]
     general = config["general_transfer"]
     mode, amount = pool_mode(general)
+    modes = tuple((m.value, words(m)) for m in PoolMode)
     general_rows = [
         LeverRow(
-            t("pool"),
+            field_label(POOL),
             "",
             (
-                Lever("general_transfer.pool_mode", POOL, "mode", "choice", mode, t("pool_mode"), _choices("pool", POOL_MODES)),
+                Lever("general_transfer.pool_mode", POOL, "mode", "choice", mode.value, t("pool_mode"), modes),
                 Lever("general_transfer.pool_value", POOL, "value", "amount", amount, t("pool_value")),
-                Lever("general_transfer.pool_growth", "general_transfer.pool_growth", None, "rate", general["pool_growth"], t("pool_growth")),
+                _lever("general_transfer.pool_growth", general["pool_growth"]),
             ),
         ),
         LeverRow(
-            t("rationing"),
+            field_label("general_transfer.rationing"),
             "",
-            (
-                Lever(
-                    "general_transfer.rationing", "general_transfer.rationing", None, "choice", general["rationing"],
-                    t("rationing"), _choices("rationing", ("proportional", "need_adjusted", "factor")),
-                ),
-            ),
+            (_choice_lever("general_transfer.rationing", general["rationing"]),),
         ),
-    ]  # fmt: skip
-    sections = [(t("revenue_items"), split_rows), (t("general_transfer"), general_rows)]
+    ]
+    sections = [(field_label("revenue_items"), split_rows), (field_label("general_transfer"), general_rows)]
     special = config.get("special_transfers")
     if special is not None:
+        levers = (
+            _lever("special_transfers.budget", special["budget"]),
+            _lever("special_transfers.budget_growth", special["budget_growth"]),
+            _choice_lever("special_transfers.method", special["method"]),
+        )
         sections.append(
-            (
-                t("special_transfers"),
-                [
-                    LeverRow(
-                        t("budget"),
-                        "",
-                        (
-                            Lever("special_transfers.budget", "special_transfers.budget", None, "amount", special["budget"], t("budget")),
-                            Lever("special_transfers.budget_growth", "special_transfers.budget_growth", None, "rate", special["budget_growth"], t("budget_growth")),
-                            Lever(
-                                "special_transfers.method", "special_transfers.method", None, "choice", special["method"],
-                                t("method"), _choices("method", ("priority", "optimal")),
-                            ),
-                        ),
-                    )
-                ],
-            )
-        )  # fmt: skip
+            (field_label("special_transfers"), [LeverRow(field_label("special_transfers.budget"), "", levers)])
+        )
     gdp = config["growth"]["gdp"]
-    sections.append((t("growth"), [LeverRow(t("gdp_growth"), gdp_growth_text(gdp), _gdp_levers(config))]))
+    row = LeverRow(field_label("growth.gdp"), gdp_growth_text(gdp), _gdp_levers(config))
+    sections.append((field_label("growth"), [row]))
     return sections
 
 
@@ -201,14 +199,9 @@ def _pool_overrides(general: dict, values: dict) -> tuple[dict, dict]:
         return {}, {}  # the field's own error is already reported
     if mode in ("amount", "coefficient") and amount is None:
         return {}, {"general_transfer.pool_value": [t("not_a_number", value="")]}
-    wanted = {
-        "full": (None, None),
-        "amount": (amount, None),
-        "county_surplus": ("county_surplus", None),
-        "coefficient": (None, amount),
-    }[mode]
+    wanted = pool_settings(PoolMode(mode), amount)
     out = {}
-    for key, value in zip(("pool", "coefficient"), wanted):
+    for key, value in wanted.items():
         if not _same(general.get(key), value):
             out[f"general_transfer.{key}"] = value
     return out, {}

@@ -1,4 +1,7 @@
-"""Words of the page (界面文字): UI strings and column headings in Chinese and English, and the language in force."""
+"""Words of the page (界面文字) in Chinese and English, and the language in force.
+
+Only the page's own words live here; every scenario key, column, choice and chart is named by the catalogue.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from urllib.parse import urlencode
 
 import flask
 from flask import g, request
+
+from fiscal_sim import catalogue
 
 LANGS = ("zh", "en")
 LANG_COOKIE = "fiscal_sim_lang"
@@ -66,30 +71,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "edit_help": "比例填 0 到 1 之间的小数（0.5 即 50%，也可写 50%）；金额单位为 {unit}。",
         "save": "保存为新版本",
         "basic": "基本信息",
-        "unit": "金额单位",
-        "years": "模拟年度",
-        "revenue_items": "收入项目与分成规则（收入划分）",
-        "item": "收入项目",
-        "column": "乡镇表列",
-        "elasticity": "GDP弹性",
-        "capacity_rate": "计入标准收入比例",
-        "split_rule": "分成规则",
-        "split_overrides": "分成规则例外",
-        "applies_to": "适用于",
-        "class": "类别",
-        "expenditure_functions": "支出事项（标准财政支出）",
-        "function": "支出事项",
-        "driver": "支出因素",
-        "unit_cost": "基期单位成本",
-        "cost_factor": "补正系数列",
-        "town_share_resp": "乡镇承担比例",
-        "growth_rate": "年增长率",
-        "county": "县本级",
-        "general_transfer": "一般性转移支付（均衡性）",
-        "special_transfers": "专项转移支付",
-        "assessment": "试点考评",
-        "uncertainty": "不确定性（蒙特卡洛）",
-        "growth": "增长",
         "towns_table": "乡镇表（基期数据）",
         "projects_count": "申报项目数",
         "setting": "项目",
@@ -97,60 +78,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "无",
         "yes": "是",
         "no": "否",
-        "rule_town": "乡镇固定收入（全部归乡镇）",
-        "rule_county": "县级固定收入（全部归县）",
-        "rule_proportional": "比例分成：乡镇 {s}，县 {c}",
-        "rule_bpi": "基数返还+增量分成：基数内乡镇 {b}，超基数部分乡镇 {s}（基数：{base}）",
+        "rule_proportional": "乡镇 {s}，县 {c}",
+        "rule_bpi": "基数内乡镇 {b}，超基数部分乡镇 {s}（基数：{base}）",
         "base_default": "基期征收额",
         "base_fixed": "固定 {amount}",
         "base_column": "乡镇表列 {column}",
-        "rule_tiered": "超额分档分成：{bands}",
+        "rule_tiered": "{bands}",
         "band": "{lo}–{hi} 部分乡镇 {s}",
         "band_top": "{lo} 以上部分乡镇 {s}",
         "list_sep": "；",
-        "town_share": "乡镇分成比例",
-        "base_share": "基数内乡镇比例",
-        "increment_share": "增量乡镇比例",
         "band_share": "第 {n} 档",
-        "pool": "资金池",
         "pool_mode": "资金安排方式",
-        "pool_full": "全额弥补缺口",
-        "pool_amount": "固定金额（基期）",
-        "pool_county_surplus": "县级结余（county_surplus）",
-        "pool_coefficient": "固定转移支付系数 φ",
         "pool_value": "金额或系数",
-        "pool_growth": "资金年增长率",
-        "coefficient": "转移支付系数",
-        "priority": "优先保障类别",
-        "rationing": "分配办法",
-        "rationing_proportional": "按缺口同比例（转移支付系数）",
-        "rationing_need_adjusted": "标准支出×调整率扣减",
-        "rationing_factor": "因素法",
-        "eligible": "因素法适用范围",
-        "factors": "分配因素",
-        "growth_limits": "增幅控制",
-        "budget": "年度预算（基期）",
-        "budget_growth": "预算年增长率",
-        "method": "安排方式",
-        "method_priority": "按优先顺序",
-        "method_optimal": "优化选择",
-        "category_caps": "类别上限",
-        "require_cofinancing": "要求乡镇能够配套",
-        "carry_over": "未安排项目结转下年",
-        "gdp_growth": "GDP增长率",
         "gdp_all": "全部乡镇",
         "gdp_pilot": "试点镇",
         "gdp_other": "其他乡镇",
         "gdp_year": "{year}年",
         "gdp_column": "按乡镇表列 {column}（请在文件中修改）",
-        "drivers": "因素年增长率",
-        "targets": "考评目标",
-        "failures_to_revoke": "连续未达标几年取消资格",
-        "enabled": "开展考评",
-        "draws": "模拟次数",
-        "seed": "随机数种子",
-        "gdp_growth_sd": "GDP增长率标准差",
-        "common_share": "共同冲击比例",
         "results": "运行结果",
         "year": "年度",
         "show_year": "显示年度",
@@ -182,10 +126,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "town_diffs": "各乡镇变化（{label} 相对基准，{year}年）",
         "sort_hint": "点击表头可排序。",
         "charts": "图表",
-        "chart_transfers_by_town": "各乡镇一般性转移支付",
-        "chart_town_budgets": "各乡镇收支构成",
-        "chart_county_balance": "县级收支余额",
-        "chart_lorenz": "洛伦兹曲线（转移前后）",
         "chart_csv": "图表数据 CSV",
         "download_workbook": "下载比较工作簿（Excel）",
         "min_year": "（{year}年）",
@@ -273,30 +213,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "edit_help": "Shares are decimals from 0 to 1 (0.5 = 50%, or write 50%); amounts are in {unit}.",
         "save": "Save as a new version",
         "basic": "General",
-        "unit": "Currency unit",
-        "years": "Simulated years",
-        "revenue_items": "Revenue items and split rules",
-        "item": "Revenue item",
-        "column": "Towns column",
-        "elasticity": "GDP elasticity",
-        "capacity_rate": "Capacity rate",
-        "split_rule": "Split rule",
-        "split_overrides": "Split overrides",
-        "applies_to": "Applies to",
-        "class": "class",
-        "expenditure_functions": "Expenditure functions (standard expenditure)",
-        "function": "Function",
-        "driver": "Driver",
-        "unit_cost": "Base-year unit cost",
-        "cost_factor": "Cost factor column",
-        "town_share_resp": "Town's share",
-        "growth_rate": "Yearly growth",
-        "county": "County budget",
-        "general_transfer": "General (equalization) transfers",
-        "special_transfers": "Special transfers",
-        "assessment": "Pilot assessment",
-        "uncertainty": "Uncertainty (Monte Carlo)",
-        "growth": "Growth",
         "towns_table": "Towns (base year)",
         "projects_count": "Projects applied for",
         "setting": "Setting",
@@ -304,60 +220,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "none",
         "yes": "yes",
         "no": "no",
-        "rule_town": "Town revenue (the town keeps all)",
-        "rule_county": "County revenue (the county keeps all)",
-        "rule_proportional": "Proportional: town {s}, county {c}",
-        "rule_bpi": "Base plus increment: town {b} of the base, {s} above it (base: {base})",
+        "rule_proportional": "town {s}, county {c}",
+        "rule_bpi": "town {b} of the base, {s} above it (base: {base})",
         "base_default": "base-year amount",
         "base_fixed": "fixed {amount}",
         "base_column": "towns column {column}",
-        "rule_tiered": "Tiered: {bands}",
+        "rule_tiered": "{bands}",
         "band": "town {s} of {lo}–{hi}",
         "band_top": "town {s} above {lo}",
         "list_sep": "; ",
-        "town_share": "Town share",
-        "base_share": "Base share",
-        "increment_share": "Increment share",
         "band_share": "Band {n}",
-        "pool": "Pool",
         "pool_mode": "Funding",
-        "pool_full": "Cover every gap in full",
-        "pool_amount": "Fixed amount (base year)",
-        "pool_county_surplus": "County surplus (county_surplus)",
-        "pool_coefficient": "Fixed coefficient φ",
         "pool_value": "Amount or coefficient",
-        "pool_growth": "Pool growth",
-        "coefficient": "Coefficient",
-        "priority": "Priority classes",
-        "rationing": "Rationing",
-        "rationing_proportional": "Proportional to gaps",
-        "rationing_need_adjusted": "Need-adjusted (common rate)",
-        "rationing_factor": "Factor method",
-        "eligible": "Factor method: eligible",
-        "factors": "Factors",
-        "growth_limits": "Growth limits",
-        "budget": "Yearly budget (base year)",
-        "budget_growth": "Budget growth",
-        "method": "Allocation",
-        "method_priority": "In priority order",
-        "method_optimal": "Optimal selection",
-        "category_caps": "Category caps",
-        "require_cofinancing": "Require co-financing",
-        "carry_over": "Carry unfunded projects over",
-        "gdp_growth": "GDP growth",
         "gdp_all": "All towns",
         "gdp_pilot": "Pilot towns",
         "gdp_other": "Other towns",
         "gdp_year": "{year}",
         "gdp_column": "from towns column {column} (edit it in the file)",
-        "drivers": "Driver growth",
-        "targets": "Targets",
-        "failures_to_revoke": "Failed years before revocation",
-        "enabled": "Assess pilots",
-        "draws": "Draws",
-        "seed": "Seed",
-        "gdp_growth_sd": "SD of GDP growth",
-        "common_share": "Common shock share",
         "results": "Results",
         "year": "Year",
         "show_year": "Year shown",
@@ -389,10 +268,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "town_diffs": "Change by town ({label} against the baseline, {year})",
         "sort_hint": "Click a column header to sort.",
         "charts": "Charts",
-        "chart_transfers_by_town": "General transfers by town",
-        "chart_town_budgets": "Town budgets",
-        "chart_county_balance": "County balance",
-        "chart_lorenz": "Lorenz curves (before and after transfers)",
         "chart_csv": "Chart data (CSV)",
         "download_workbook": "Download the comparison workbook (Excel)",
         "min_year": " ({year})",
@@ -431,66 +306,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-# result columns by table (列名)
-LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "zh": {
-        "towns": {
-            "year": "年度", "town": "代码", "name": "乡镇", "pilot": "试点镇", "gdp": "地区生产总值",
-            "population": "人口", "area_km2": "面积（平方公里）", "revenue_collected": "辖区税收收入", "town_retained": "乡镇分成",
-            "county_retained": "县级分成", "remittance": "定额上解", "own_revenue": "乡镇本级收入",
-            "capacity": "标准财政收入", "standard_expenditure": "标准财政支出", "gap": "收支缺口",
-            "general_transfer": "一般性转移支付", "special_transfer": "专项转移支付", "cofinancing": "配套资金",
-            "balance": "收支余额", "resources": "可用财力", "resources_per_capita": "人均可用财力",
-            "own_revenue_diff": "本级收入变化", "general_transfer_diff": "一般性转移支付变化",
-            "special_transfer_diff": "专项转移支付变化", "gap_diff": "缺口变化", "balance_diff": "收支余额变化",
-            "resources_baseline": "可用财力（基准）", "resources_scenario": "可用财力（本方案）",
-            "resources_diff": "可用财力变化", "change_pct": "变化率",
-        },
-        "county": {
-            "year": "年度", "own_revenue": "县本级收入", "shared_revenue": "县级分成收入", "remittances": "乡镇上解",
-            "upper_transfers": "上级转移支付", "total_revenue": "县级收入合计", "own_expenditure": "县本级支出",
-            "town_function_expenditure": "承担乡镇事权支出", "general_transfers_paid": "一般性转移支付",
-            "special_transfers_paid": "专项转移支付", "balance": "县级收支余额",
-        },
-        "indicators": {
-            "year": "年度", "label": "方案", "required_transfers": "弥补缺口所需", "general_transfers": "一般性转移支付",
-            "coverage": "缺口弥补率", "special_transfers": "专项转移支付", "county_balance": "县级收支余额",
-            "county_balance_min": "最低年度余额", "gini_before": "基尼系数（转移前）",
-            "gini_after": "基尼系数（转移后）", "cv_before": "变异系数（转移前）", "cv_after": "变异系数（转移后）",
-            "pilots_active": "试点镇数",
-        },
-    },
-    "en": {
-        "towns": {
-            "year": "Year", "town": "ID", "name": "Town", "pilot": "Pilot", "gdp": "GDP", "population": "Population", "area_km2": "Area (km²)",
-            "revenue_collected": "Revenue collected", "town_retained": "Town share", "county_retained": "County share",
-            "remittance": "Remittance", "own_revenue": "Own revenue", "capacity": "Fiscal capacity",
-            "standard_expenditure": "Standard expenditure", "gap": "Gap", "general_transfer": "General transfer",
-            "special_transfer": "Special transfers", "cofinancing": "Co-financing", "balance": "Balance",
-            "resources": "Resources", "resources_per_capita": "Resources per capita",
-            "own_revenue_diff": "Own revenue change", "general_transfer_diff": "General transfer change",
-            "special_transfer_diff": "Special transfer change", "gap_diff": "Gap change",
-            "balance_diff": "Balance change", "resources_baseline": "Resources (baseline)",
-            "resources_scenario": "Resources (scenario)", "resources_diff": "Resources change",
-            "change_pct": "Change",
-        },
-        "county": {
-            "year": "Year", "own_revenue": "Own revenue", "shared_revenue": "Shared revenue",
-            "remittances": "Remittances", "upper_transfers": "Transfers from above", "total_revenue": "Total revenue",
-            "own_expenditure": "Own expenditure", "town_function_expenditure": "Town-area functions",
-            "general_transfers_paid": "General transfers", "special_transfers_paid": "Special transfers",
-            "balance": "County balance",
-        },
-        "indicators": {
-            "year": "Year", "label": "Scenario", "required_transfers": "Required transfers",
-            "general_transfers": "General transfers", "coverage": "Coverage", "special_transfers": "Special transfers",
-            "county_balance": "County balance", "county_balance_min": "Lowest yearly balance",
-            "gini_before": "Gini before", "gini_after": "Gini after", "cv_before": "CV before", "cv_after": "CV after",
-            "pilots_active": "Pilot towns",
-        },
-    },
-}  # fmt: skip
-
 
 def t(key: str, **values) -> str:
     """The UI string ``key`` in the page's language, filled with ``values``."""
@@ -500,13 +315,19 @@ def t(key: str, **values) -> str:
 
 
 def label(column: str, table: str = "towns") -> str:
-    """A result column's heading in the page's language (the column name itself when unknown)."""
-    lang = g.get("lang", "zh")
-    for name in (table, "towns", "indicators", "county"):
-        found = LABELS[lang][name].get(column)
-        if found:
-            return found
-    return column
+    """A result column's heading in the page's language, from the catalogue."""
+    return catalogue.column_label(column, table, g.get("lang", "zh"))
+
+
+def field_label(path: str) -> str:
+    """A scenario key's label in the page's language, from the catalogue (the path when unknown)."""
+    f = catalogue.field(path)
+    return f.label(g.get("lang", "zh")) if f is not None else path
+
+
+def words(text) -> str:
+    """A catalogue text or choice in the page's language."""
+    return text.label(g.get("lang", "zh"))
 
 
 def chosen_lang() -> str:

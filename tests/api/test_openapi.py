@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api import create_app
-from fiscal_sim.schema import ScenarioSchema
+from fiscal_sim.scenario.schema import ScenarioSchema
 
 SPEC_PATHS = {
     "/api/v1/health": {"get"},

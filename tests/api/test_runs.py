@@ -59,7 +59,12 @@ def test_a_bad_override_value_is_named_by_its_path(client):
     response = client.post(SIM, json=body)
     assert response.status_code == 422
     assert response.json["errors"] == {
-        "overrides.revenue_items.vat.split.town_share": ["must be a share between 0 and 1"]
+        "overrides.revenue_items.vat.split.town_share": ["town share: must be a share between 0 and 1, got 2"]
+    }
+    # in Chinese, with the field's label from the catalogue
+    chinese = client.post(SIM, json=body, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert chinese.json["errors"] == {
+        "overrides.revenue_items.vat.split.town_share": ["乡镇分成比例：须为0到1之间的比例（0.5 即 50%），收到 2"]
     }
 
 
@@ -132,7 +137,8 @@ def test_charts_as_png(client, chart):
 def test_the_numbers_behind_each_chart(client, chart):
     response = client.post("/api/v1/charts", json={"scenarios": PAIR, "chart": chart, "format": "csv"})
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith("\ufeff".encode())  # UTF-8 with BOM, as every CSV fiscal-sim writes
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert {r["label"] for r in rows} == {"现行", "改革"}
 
 
@@ -143,13 +149,13 @@ def test_chart_as_svg_and_csv(client):
         "/api/v1/charts", json={"scenarios": PAIR, "chart": "transfers_by_town", "format": "csv", "year": 2018}
     )
     assert data.status_code == 200 and data.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(data.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(data.data.decode("utf-8-sig"))))
     assert {r["label"] for r in rows} == {"现行", "改革"} and len(rows) == 2 * 14
 
 
 def test_county_balance_with_the_montecarlo_band(client):
     body = {"scenarios": PAIR[:1], "chart": "county_balance", "format": "csv", "montecarlo": True}
-    rows = list(csv.DictReader(io.StringIO(client.post("/api/v1/charts", json=body).get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(client.post("/api/v1/charts", json=body).data.decode("utf-8-sig"))))
     assert "county_balance_p5" in rows[0] and rows[0]["county_balance_p5"] != ""
 
 
@@ -170,7 +176,9 @@ def test_export_is_an_xlsx_workbook(client):
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert {"summary", "towns", "differences"} <= set(book.sheetnames)
+    assert {"summary", "towns", "differences by town", "field codes"} <= set(book.sheetnames)
+    chinese = client.post("/api/v1/exports?lang=zh", json={"scenarios": PAIR, "charts": False})
+    assert {"方案汇总", "乡镇", "各乡镇变化", "字段说明"} <= set(load_workbook(io.BytesIO(chinese.data)).sheetnames)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -234,7 +242,9 @@ def test_explain_a_number(client, saved):
     assert response.status_code == 200
     payload = response.json
     assert payload["value"] == pytest.approx(45) and "max(0" in payload["formula"]
-    assert payload["inputs"] and "标准财政支出" in payload["text"]
+    assert payload["inputs"] and "standard expenditure" in payload["text"] and payload["key"] == "gap"
+    chinese = client.get(f"/api/v1/scenarios/{saved}/explain?town=T3&year=2021&column=gap&lang=zh").json
+    assert chinese["name"].startswith("标准财政收支缺口") and "标准财政支出" in chinese["text"]
 
 
 def test_explain_defaults_and_errors(client, saved):

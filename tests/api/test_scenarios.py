@@ -121,7 +121,9 @@ def test_an_invalid_document_gets_422_naming_the_field(client, tiny):
     response = client.post(URL, json={"document": tiny})
     assert response.status_code == 422
     assert response.json == {
-        "errors": {"document.revenue_items[vat].split.town_share": ["must be a share between 0 and 1"]}
+        "errors": {
+            "document.revenue_items[vat].split.town_share": ["town share: must be a share between 0 and 1, got 1.5"]
+        }
     }
 
 

@@ -189,7 +189,7 @@ def test_upload_edit_compare_explain_and_download(server, page, tmp_path):
     panel = page.locator("#explain-panel")
     panel.locator(".explanation").wait_for()
     text = panel.inner_text()
-    assert "计算过程" in text and "公式" in text and "resources" in text
+    assert "计算过程" in text and "公式" in text and "可用财力" in text
     page.keyboard.press("Escape")
     assert panel.is_hidden()
 
@@ -200,8 +200,8 @@ def test_upload_edit_compare_explain_and_download(server, page, tmp_path):
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     workbook = openpyxl.load_workbook(saved, read_only=True)
-    assert {"summary", "differences", "settings"} <= set(workbook.sheetnames)
-    labels = [row[0] for row in workbook["summary"].iter_rows(min_row=2, values_only=True)]
+    assert {"方案汇总", "各乡镇变化", "与基准不同的设置"} <= set(workbook.sheetnames)
+    labels = [row[0] for row in workbook["方案汇总"].iter_rows(min_row=2, values_only=True)]
     assert "测试方案" in labels
     workbook.close()
     assert page.problems == []
@@ -255,6 +255,6 @@ def test_montecarlo_and_goal_seeking_run_from_the_page(server, page):
         target="county_balance",
         value=0,
     )
-    assert f"{VAT_SHARE} = {found['value']:.4f}"[:-1] in result.inner_text()
+    assert f"{VAT_SHARE} = {found.value:.4f}"[:-1] in result.inner_text()
     assert page.evaluate("window.spinnerShown") >= 2
     assert page.problems == []

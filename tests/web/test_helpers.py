@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import fiscal_sim
 from api.web import display, levers
-from fiscal_sim.excel import read_scenario_workbook, scenario_workbook
+from fiscal_sim.io.excel_template import read_scenario_workbook, scenario_workbook
 
 BUNDLED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
@@ -90,15 +90,15 @@ def test_display_name_picks_the_language_of_a_bilingual_name(name, zh, en):
         ({"rule": "proportional", "town_share": 0.45}, "比例分成：乡镇 45%，县 55%"),
         (
             {"rule": "base_plus_increment", "base_share": 0.5, "increment_share": 0.7},
-            "基数返还+增量分成：基数内乡镇 50%，超基数部分乡镇 70%（基数：基期征收额）",
+            "基数分成+增量分成：基数内乡镇 50%，超基数部分乡镇 70%（基数：基期征收额）",
         ),
         (
             {"rule": "base_plus_increment", "base_share": 1, "increment_share": 0.5, "base": 300},
-            "基数返还+增量分成：基数内乡镇 100%，超基数部分乡镇 50%（基数：固定 300 万元）",
+            "基数分成+增量分成：基数内乡镇 100%，超基数部分乡镇 50%（基数：固定 300 万元）",
         ),
         (
             {"rule": "tiered", "thresholds": [800, 2000], "town_shares": [0.4, 0.55, 0.7]},
-            "超额分档分成：0–800 部分乡镇 40%；800–2,000 部分乡镇 55%；2,000 以上部分乡镇 70%",
+            "超额累进分成：0–800 部分乡镇 40%；800–2,000 部分乡镇 55%；2,000 以上部分乡镇 70%",
         ),
     ],
 )

@@ -106,7 +106,7 @@ def test_upload_yaml_saves_version_1(client, store, tiny):
 
 
 def test_upload_json_and_a_scenario_workbook(client, store, tiny):
-    from api.web import scenario_workbook
+    from fiscal_sim.io.excel_template import scenario_workbook
 
     assert upload(client, json.dumps(tiny, ensure_ascii=False).encode(), "tiny.json").status_code == 303
     with client.application.test_request_context():
@@ -135,7 +135,7 @@ BAD_UPLOADS = {
     # name: (file name, how to make the bytes from the tiny document, field shown, words of the message)
     "share_outside": ("a.yaml", lambda d: as_yaml(_with(d, revenue_items=[
         {"id": "vat", "split": {"rule": "proportional", "town_share": 1.5}}, d["revenue_items"][1]])),
-        "revenue_items[vat].split.town_share", "between 0 and 1"),
+        "revenue_items[vat].split.town_share", "须为0到1之间的比例"),
     "towns_path": ("a.yaml", lambda d: as_yaml(_with(d, towns="towns.csv")), "towns", "乡镇表是文件路径 'towns.csv'"),
     "projects_path": ("a.json", lambda d: json.dumps(_with(d, special_transfers={"budget": 1, "projects": "p.csv"})).encode(),
                       "special_transfers.projects", "项目表是文件路径 'p.csv'"),
@@ -148,7 +148,7 @@ BAD_UPLOADS = {
     "wrong_suffix": ("a.csv", lambda d: b"id,name\n", "file", "只接受 .yaml"),
     "broken_xlsx": ("a.xlsx", lambda d: b"PK not a zip", "_schema", "not a readable .xlsx workbook"),
     "corrupt_xlsx": ("a.xlsx", lambda d: _zip({"[Content_Types].xml": "<not xml"}), "file", "不是有效的 Excel (.xlsx)"),
-    "unknown_key": ("a.yaml", lambda d: as_yaml(_with(d, bogus=1)), "bogus", "Unknown field"),
+    "unknown_key": ("a.yaml", lambda d: as_yaml(_with(d, bogus=1)), "bogus", "不是可用的设置项"),
 }  # fmt: skip
 
 
@@ -163,7 +163,7 @@ def test_a_bad_upload_shows_the_errors_and_saves_nothing(client, store, saved, t
     errors = text[text.index('id="upload-errors"') :]
     assert words in errors
     if field != "_schema":
-        assert f"<dt>{field}</dt>" in errors
+        assert f'<dt title="{field}">' in errors
     assert rows(store) == before
     assert [s.id for s in store.list()] == [saved]
 
@@ -204,7 +204,7 @@ def test_the_scenario_page_shows_its_settings(client, saved):
     response = client.get(f"/scenarios/{saved}")
     assert response.status_code == 200
     text = page_text(response)
-    assert "收入项目与分成规则" in text
+    assert "收入项目" in text and "分成规则" in text  # the catalogue's words
     assert "比例分成：乡镇 50%，县 50%" in text  # vat
     assert "乡镇固定收入（全部归乡镇）" in text  # land
     assert "一般公共服务" in text and "教育" in text
@@ -358,20 +358,22 @@ def test_the_explain_page_shows_the_formula(client, saved):
     assert response.status_code == 200
     text = page_text(response)
     assert "计算过程" in text and "乙镇 (T2)" in text
-    assert "max(0, standard_expenditure − capacity)" in text
+    assert "max(0, 标准财政支出 − 标准财政收入)" in text
     assert "30.00 万元" in text  # the gap, 60 − 30
     assert "60.00 万元" in text  # standard expenditure
     partial = client.get(f"/scenarios/{saved}/explain?town=T2&year=2022&column=gap&partial=1")
     assert partial.status_code == 200 and "<html" not in partial.get_data(as_text=True)
-    assert "max(0, standard_expenditure − capacity)" in page_text(partial)
+    assert "max(0, 标准财政支出 − 标准财政收入)" in page_text(partial)
+    english = client.get(f"/scenarios/{saved}/explain?town=T2&year=2022&column=gap&lang=en")
+    assert "max(0, standard_expenditure − capacity)" in page_text(english)
 
 
 @pytest.mark.parametrize(
     ("query", "words"),
     [
-        ("town=T2&year=2022&column=bogus", "cannot explain 'bogus'"),
-        ("town=T9&year=2022&column=gap", "unknown town 'T9'"),
-        ("town=T2&year=1999&column=gap", "1999 is not a simulated year"),
+        ("town=T2&year=2022&column=bogus", "收到 'bogus'"),
+        ("town=T9&year=2022&column=gap", "没有乡镇 'T9'"),
+        ("town=T2&year=1999&column=gap", "须在 2021 到 2022 之间，收到 1999"),
         ("town=T2&year=soon&column=gap", "不是数字"),
     ],
 )
@@ -452,7 +454,7 @@ def test_the_comparison_workbook(client, saved, variant):
     assert response.status_code == 200 and response.mimetype == XLSX
     assert "attachment" in response.headers["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert {"summary", "towns", "differences", "settings"} <= set(workbook.sheetnames)
+    assert {"方案汇总", "乡镇", "各乡镇变化", "与基准不同的设置", "字段说明"} <= set(workbook.sheetnames)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -472,6 +474,6 @@ def test_download_the_document_as_yaml_and_json(client, saved, tiny):
 def test_download_the_results_and_the_template(client, saved):
     response = client.get(f"/scenarios/{saved}/results.xlsx")
     assert response.status_code == 200 and response.mimetype == XLSX
-    assert {"summary", "towns", "county"} <= set(openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames)
+    assert {"方案汇总", "乡镇", "县本级收支"} <= set(openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames)
     response = client.get("/template.xlsx")
     assert response.mimetype == XLSX and "towns" in openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames

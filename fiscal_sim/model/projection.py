@@ -1,9 +1,10 @@
-"""Projection (SPEC §1.1): GDP growth, revenue collected, driver columns and grown amounts."""
+"""Projection (docs/model.md §1.1): GDP growth, revenue collected, driver columns and grown amounts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
-import pandas as pd
 
 
 def cumulative_factor(rate, n_years: int) -> np.ndarray:
@@ -25,10 +26,12 @@ def grown_amount(amount: float, rate, n_years: int) -> np.ndarray:
     return amount * cumulative_factor(rate, n_years)
 
 
-def gdp_growth_rates(spec, towns: pd.DataFrame, pilot: np.ndarray, n_years: int) -> np.ndarray:
+def gdp_growth_rates(spec, towns: Mapping, pilot: np.ndarray, n_years: int) -> np.ndarray:
     """``g[t, i]``: GDP growth per year and town from a number, ``{pilot, other}``, a column or a list.
 
-    >>> towns = pd.DataFrame({"g": [0.05, 0.02]})
+    ``towns`` maps a column name to its values (a towns table).
+
+    >>> towns = {"g": np.array([0.05, 0.02])}
     >>> gdp_growth_rates({"pilot": 0.1, "other": 0.0}, towns, np.array([True, False]), 2)
     array([[0.1, 0. ],
            [0.1, 0. ]])
@@ -36,13 +39,13 @@ def gdp_growth_rates(spec, towns: pd.DataFrame, pilot: np.ndarray, n_years: int)
     array([[0.1 , 0.1 ],
            [0.05, 0.02]])
     """
-    n_towns = len(towns)
+    n_towns = len(pilot)
 
     def one(value) -> np.ndarray:
         if isinstance(value, dict):
             return np.where(pilot, one(value["pilot"]), one(value["other"]))
         if isinstance(value, str):
-            return towns[value].to_numpy(np.float64)
+            return np.asarray(towns[value], dtype=np.float64)
         return np.full(n_towns, float(value))
 
     if isinstance(spec, list):
@@ -60,8 +63,13 @@ def compound(base: np.ndarray, rates: np.ndarray, elasticity=1.0) -> np.ndarray:
     return base * np.cumprod(1.0 + elasticity * rates, axis=0)
 
 
-def column_path(towns: pd.DataFrame, column: str, drivers: dict, n_years: int) -> np.ndarray:
-    """A towns column in every simulated year, ``[t, i]``, grown by ``growth.drivers[column]``."""
-    base = towns[column].to_numpy(np.float64)
+def column_path(towns: Mapping, column: str, drivers: dict, n_years: int) -> np.ndarray:
+    """A towns column in every simulated year, ``[t, i]``, grown by ``growth.drivers[column]``.
+
+    >>> column_path({"pop": np.array([100.0])}, "pop", {"pop": 0.1}, 2)
+    array([[110.],
+           [121.]])
+    """
+    base = np.asarray(towns[column], dtype=np.float64)
     factor = cumulative_factor(drivers.get(column, 0.0), n_years)
     return factor[:, None] * base[None, :]

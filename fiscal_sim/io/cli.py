@@ -1,4 +1,8 @@
-"""Command line ``fiscal-sim`` (SPEC §4). Errors are one line on stderr with exit code 2."""
+"""Command line ``fiscal-sim`` (README "Command line"). Errors are one line on stderr with exit code 2.
+
+The core's commands are here; other packages add theirs through the ``fiscal_sim.commands`` entry
+point group (the HTTP service adds ``serve``), so the command line never imports them by name.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,18 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .errors import ScenarioError, SolveError
-from .records import frame_records
+from ..errors import ScenarioError, SolveError
+from .records import frame_records, montecarlo_records, result_records
+from .tables import csv_bytes
 
 FRAMES = ("towns", "county", "indicators", "revenue", "projects")
+COMMAND_GROUP = "fiscal_sim.commands"
 
 
 class UsageError(Exception):
@@ -53,33 +60,36 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             os.unlink(tmp)
 
 
+def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    """One frame as CSV (:func:`fiscal_sim.io.tables.csv_bytes`: UTF-8 with BOM, formulas kept as text)."""
+    data = csv_bytes(frame)
+    atomic_write(path, lambda p: p.write_bytes(data))
+    return path
+
+
 def write_csv_tables(out: Path, source, names) -> list[Path]:
-    """``source.<name>`` frames as ``out/<name>.csv`` (UTF-8 with BOM so Excel reads the Chinese)."""
-    written = []
-    for name in names:
-        path = out / f"{name}.csv"
-        frame = getattr(source, name)
-        atomic_write(path, lambda p, f=frame: f.to_csv(p, index=False, encoding="utf-8-sig"))
-        written.append(path)
-    return written
+    """``source.<name>`` frames as ``out/<name>.csv``."""
+    return [write_csv(out / f"{name}.csv", getattr(source, name)) for name in names]
 
 
-def write_result(result, out: Path, fmt: str) -> list[Path]:
+def write_result(result, out: Path, fmt: str, lang: str = "zh") -> list[Path]:
     """Write a result as CSV files, one JSON file or one workbook into ``out``."""
     written = []
     if fmt == "csv":
         written += write_csv_tables(out, result, FRAMES)
     elif fmt == "json":
         path = out / "result.json"
-        text = json.dumps({**result.to_dict(), "revenue": frame_records(result.revenue)}, ensure_ascii=False, indent=1)
+        text = json.dumps(
+            {**result_records(result), "revenue": frame_records(result.revenue)}, ensure_ascii=False, indent=1
+        )
         atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
         written.append(path)
     else:
-        from .excel import write_workbook  # writes through a temporary file itself
+        from .excel_results import write_workbook  # writes through a temporary file itself
 
         path = out / "result.xlsx"
         out.mkdir(parents=True, exist_ok=True)
-        write_workbook(path, {result.name: result})
+        write_workbook(path, {result.name: result}, lang=lang)
         written.append(path)
     return written
 
@@ -97,7 +107,7 @@ def _key_figures(result) -> str:
 
 
 def cmd_validate(args) -> int:
-    from . import load_scenario
+    from .. import load_scenario
 
     s = load_scenario(args.file, _overrides(args.set))
     cfg = s.config
@@ -110,11 +120,11 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from . import simulate
+    from .. import simulate
 
     result = simulate(args.file, _overrides(args.set))
     out = Path(args.out) if args.out else Path("out") / Path(args.file).stem
-    written = write_result(result, out, args.format)
+    written = write_result(result, out, args.format, args.lang)
     print(_key_figures(result))
     if len(result.revocations):
         print("\nrevoked pilots 取消试点:")
@@ -124,8 +134,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from . import simulate
-    from .explain import explain_project
+    from .. import simulate
+    from ..explain import explain_project
 
     result = simulate(args.file, _overrides(args.set))
     if args.project:
@@ -134,7 +144,7 @@ def cmd_explain(args) -> int:
         if args.town is None or args.year is None:
             raise UsageError("explain needs --town and --year (or --project)")
         node = result.explain(args.town, args.year, args.column)
-    print(json.dumps(node.to_dict(), ensure_ascii=False, indent=1) if args.json else node.text())
+    print(json.dumps(node.to_dict(args.lang), ensure_ascii=False, indent=1) if args.json else node.text(args.lang))
     return 0
 
 
@@ -151,10 +161,10 @@ def _labels(files: list[str]) -> list[str]:
 
 
 def cmd_compare(args) -> int:
-    from . import compare, simulate
-    from .charts import CHARTS, figure_bytes
-    from .compare import FRAMES as COMPARE_FRAMES
-    from .excel import write_workbook
+    from .. import compare, simulate
+    from ..analysis.compare import FRAMES as COMPARE_FRAMES
+    from .charts import CHARTS, chart_data, figure_bytes, make_chart
+    from .excel_results import write_workbook
 
     if len(args.files) < 2:
         raise UsageError("compare needs at least two scenario files")
@@ -167,16 +177,13 @@ def cmd_compare(args) -> int:
     out = Path(args.out) if args.out else Path("out") / "comparison"
     written = write_csv_tables(out, comparison, COMPARE_FRAMES)
     out.mkdir(parents=True, exist_ok=True)
-    write_workbook(out / "comparison.xlsx", comparison.results, comparison)
+    write_workbook(out / "comparison.xlsx", comparison.results, comparison, lang=args.lang)
     written.append(out / "comparison.xlsx")
     for name in CHARTS:
-        data = figure_bytes(comparison.chart(name), "png")
+        data = figure_bytes(make_chart(name, comparison.results, lang=args.lang), "png")
         path = out / f"{name}.png"
         atomic_write(path, lambda p, d=data: p.write_bytes(d))
-        numbers = comparison.chart_data(name)  # the numbers behind the chart
-        table = out / f"{name}_data.csv"
-        atomic_write(table, lambda p, f=numbers: f.to_csv(p, index=False, encoding="utf-8-sig"))
-        written += [path, table]
+        written += [path, write_csv(out / f"{name}_data.csv", chart_data(name, comparison.results))]
     summary = comparison.summary.set_index("label")
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:,.2f}".format):
         print(f"baseline: {comparison.baseline}\n{summary.T.to_string()}")
@@ -188,7 +195,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .excel import write_template
+    from .excel_template import write_template
 
     path = Path(args.out)
     if path.suffix.lower() != ".xlsx":
@@ -226,7 +233,7 @@ class _ProgressBar:
 
 
 def cmd_montecarlo(args) -> int:
-    from . import montecarlo
+    from .. import montecarlo
 
     bar = _ProgressBar()
     try:
@@ -239,15 +246,15 @@ def cmd_montecarlo(args) -> int:
         written += write_csv_tables(out, mc, ("summary", "pilots"))
     elif args.format == "json":
         path = out / "montecarlo.json"
-        text = json.dumps(mc.to_dict(), ensure_ascii=False, indent=1)
+        text = json.dumps(montecarlo_records(mc), ensure_ascii=False, indent=1)
         atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
         written.append(path)
     else:
-        from .excel import write_workbook
+        from .excel_results import write_workbook
 
         out.mkdir(parents=True, exist_ok=True)
         path = out / "montecarlo.xlsx"
-        write_workbook(path, {mc.name: mc.central}, montecarlo={mc.name: mc.summary})
+        write_workbook(path, {mc.name: mc.central}, montecarlo={mc.name: mc.summary}, lang=args.lang)
         written.append(path)
     columns = ["year", "required_transfers_p5", "required_transfers_p50", "required_transfers_p95"]
     columns += ["county_balance_p5", "county_balance_p50", "county_balance_p95", "p_county_deficit"]
@@ -262,38 +269,38 @@ def cmd_montecarlo(args) -> int:
 
 
 def _scenario(args):
-    from . import load_scenario
+    from .. import load_scenario
 
     return load_scenario(args.file, _overrides(args.set))
 
 
 def cmd_solve(args) -> int:
-    from . import solve
+    from .. import solve
 
     bounds = tuple(args.bounds) if args.bounds else None
     found = solve(
         _scenario(args), parameter=args.parameter, target=args.target, value=args.value, year=args.year, bounds=bounds
     )
-    year = args.year if args.year is not None else int(found["result"].years[-1])
-    print(f"{args.parameter} = {found['value']:.10g}  →  {args.target} in {year} = {found['metric']:,.6f}")
-    if found.get("message"):
-        print(found["message"])
+    print(f"{args.parameter} = {found.value:.10g}  →  {args.target} in {found.year} = {found.metric:,.6f}")
+    if found.message:
+        print(found.message)
     return 0
 
 
-def cmd_serve(args) -> int:
-    try:
-        import api  # the HTTP edge: it imports the core, never the other way round
-    except ImportError as exc:
-        raise UsageError(f"the HTTP API is not installed ({exc}); run `make install`") from None
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
-    api.serve(args.host, args.port, args.database_url)
-    return 0
+def _plugin_commands(sub) -> None:
+    """Commands other packages register (entry point group ``fiscal_sim.commands``: ``add(subparsers)``)."""
+    for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
+        entry.load()(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="fiscal-sim", description="County–town fiscal revenue-sharing simulation")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default=os.environ.get("FISCAL_SIM_LANG", "en") if os.environ.get("FISCAL_SIM_LANG") in ("zh", "en") else "en",
+        help="language of messages, explanations, workbooks and charts (default: $FISCAL_SIM_LANG or en)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     def with_set(p):
@@ -346,20 +353,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bounds", nargs=2, type=float, metavar=("LO", "HI"))
     p.set_defaults(func=cmd_solve)
 
-    p = sub.add_parser("serve", help="run the HTTP API and web page (waitress)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in ./instance)")
-    p.set_defaults(func=cmd_serve)
+    _plugin_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    lang = "en"
     try:
         args = build_parser().parse_args(argv)
+        lang = args.lang
         return args.func(args)
     except (ScenarioError, SolveError, UsageError) as exc:
-        message = exc.one_line() if isinstance(exc, ScenarioError) else str(exc)
+        message = exc.one_line(lang) if isinstance(exc, ScenarioError) else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""Goal seeking (目标求解, SPEC §1.10): which parameter value makes a result hit a target, and which
+"""Goal seeking (目标求解, docs/model.md §1.10): which parameter value makes a result hit a target, and which
 parameter values make a result best under constraints.
 
 A parameter is a scenario path in the override syntax (``revenue_items.vat.split.town_share``); a
@@ -11,19 +11,16 @@ full :func:`fiscal_sim.simulate` of the scenario with the override applied.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 
 import numpy as np
-from marshmallow import Schema
 
-from . import schema as schema_module
-from .engine import compile_model, run
-from .errors import ScenarioError, SolveError
-from .result import COUNTY_COLUMNS, INDICATOR_COLUMNS, TOWN_COLUMNS, Result
-from .scenario import Scenario, load_scenario
+from .. import catalogue
+from ..errors import ScenarioError, SolveError
+from ..numbers import is_integer, is_number
+from ..result import COUNTY_COLUMNS, INDICATOR_COLUMNS, TOWN_COLUMNS, Result, simulate
+from ..scenario import Scenario, as_scenario
 
 SCAN_POINTS = 9  # interior values tried when the bounds do not bracket the target
 NOT_NUMERIC = {"year", "town", "name"}
@@ -86,7 +83,7 @@ def year_index(scenario: Scenario, year, field: str = "year") -> int:
     years = scenario.years
     if year is None:
         return len(years) - 1
-    if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not years[0] <= year <= years[-1]:
+    if not is_integer(year) or not years[0] <= year <= years[-1]:
         raise ScenarioError({field: [f"must be a simulated year from {years[0]} to {years[-1]}, got {year!r}"]})
     return int(year - years[0])
 
@@ -95,24 +92,11 @@ def year_index(scenario: Scenario, year, field: str = "year") -> int:
 # parameters
 
 
-@cache
-def share_fields() -> frozenset[str]:
-    """Schema keys validated as shares in [0, 1] (their bounds default to (0, 1))."""
-    names = set()
-    for obj in vars(schema_module).values():
-        if isinstance(obj, type) and issubclass(obj, Schema):
-            for name, f in obj._declared_fields.items():
-                inner = getattr(f, "inner", None)
-                validators = list(f.validators) + list(getattr(inner, "validators", None) or [])
-                if schema_module.SHARE in validators:
-                    names.add(name)
-    return frozenset(names)
-
-
 def parameter_bounds(path: str, bounds, field: str = "bounds") -> tuple[float, float]:
-    """``(lo, hi)`` as floats; (0, 1) by default for a share, otherwise bounds must be given."""
+    """``(lo, hi)`` as floats; (0, 1) by default for a share (a catalogue field of unit share)."""
     if bounds is None:
-        if path.rsplit(".", 1)[-1] in share_fields():
+        spec = catalogue.field(path)
+        if spec is not None and spec.unit is catalogue.Unit.SHARE:
             return 0.0, 1.0
         raise ScenarioError({field: [f"give bounds (lo, hi) for {path}; only shares default to (0, 1)"]})
     try:
@@ -120,7 +104,7 @@ def parameter_bounds(path: str, bounds, field: str = "bounds") -> tuple[float, f
     except (TypeError, ValueError):
         raise ScenarioError({field: [f"must be two numbers (lo, hi), got {bounds!r}"]}) from None
     for v in (lo, hi):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+        if not is_number(v):
             raise ScenarioError({field: [f"must be two finite numbers (lo, hi), got {bounds!r}"]})
     if not lo < hi:
         raise ScenarioError({field: [f"lower bound {lo} must be below upper bound {hi}"]})
@@ -145,8 +129,7 @@ class Evaluator:
             except ScenarioError as exc:
                 shown = ", ".join(f"{p} = {v:g}" for p, v in overrides.items())
                 raise ScenarioError({self.field: [f"setting {shown} fails: {exc.one_line()}"]}) from None
-            model = compile_model(scenario)
-            self.cache[key] = Result(model, run(model, model.growth[None]))
+            self.cache[key] = simulate(scenario)
         return self.cache[key]
 
     def value(self, metric: Metric, values, year: int | None) -> float:
@@ -156,17 +139,51 @@ class Evaluator:
 
 
 def _number(value, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if not is_number(value):
         raise ScenarioError({field: [f"must be a finite number, got {value!r}"]})
     return float(value)
 
 
-def _load(scenario) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-
-
 def _fmt(x: float) -> str:
     return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.6g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# what goal seeking returns
+
+
+@dataclass
+class SolveResult:
+    """What :func:`solve` returns: the parameter value found, the metric there, and the run at that value."""
+
+    parameter: str
+    target: str
+    year: int
+    goal: float  # the value asked for
+    value: float  # the parameter value found
+    metric: float  # the metric at that value
+    residual: float  # metric − goal
+    exact: bool  # False when the metric jumps across the goal
+    message: str
+    iterations: int
+    evaluations: int
+    result: Result = field(repr=False)
+
+
+@dataclass
+class OptimizeResult:
+    """What :func:`optimize` returns: the best parameter values, the objective there, and the run."""
+
+    values: dict  # PATH -> value
+    metric: float  # the objective at ``values``
+    objective: str
+    year: int | str  # a year, or "all" when summed over the years
+    success: bool
+    message: str
+    constraints: list  # one report per constraint: metric, op, value, year, achieved, satisfied
+    iterations: int
+    evaluations: int
+    result: Result = field(repr=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +197,7 @@ def solve(
     value: float,
     year: int | None = None,
     bounds: tuple[float, float] | None = None,
-) -> dict:
+) -> SolveResult:
     """The value of ``parameter`` in ``bounds`` at which ``target`` (in ``year``) equals ``value``.
 
     Uses ``scipy.optimize.brentq`` on ``metric(x) − value``. When the bounds do not bracket the
@@ -189,13 +206,12 @@ def solve(
     continuous metric hits ``value`` to rounding; a metric that jumps (project funding, pilot
     revocation) is reported at the jump, and one that is flat at the target is said to be so.
 
-    Returns ``{value, metric, result, iterations, evaluations, residual, exact, message, …}``;
-    raises :class:`SolveError` (which bound comes closest, and the metric there) when no value in
+    Returns a :class:`SolveResult`; raises :class:`SolveError` (which bound comes closest, and the metric there) when no value in
     the bounds reaches the target, and :class:`ScenarioError` for a bad parameter, metric or year.
     """
     from scipy import optimize as so  # imported on use: scipy.optimize is slow to import
 
-    scenario = _load(scenario)
+    scenario = as_scenario(scenario)
     if not isinstance(parameter, str) or not parameter:
         raise ScenarioError(
             {"parameter": [f"must be a scenario path such as revenue_items.vat.split.town_share, got {parameter!r}"]}
@@ -239,20 +255,20 @@ def solve(
     residual = f(root)
     result = ev.result([root])
     message, exact = _describe(f, root, residual, goal, a, b, lo, hi)
-    return {
-        "parameter": parameter,
-        "target": target,
-        "year": the_year,
-        "goal": goal,
-        "value": root,
-        "metric": ev.value(metric, [root], t),
-        "residual": residual,
-        "exact": exact,
-        "message": message,
-        "iterations": iterations,
-        "evaluations": len(ev.cache),
-        "result": result,
-    }
+    return SolveResult(
+        parameter=parameter,
+        target=target,
+        year=the_year,
+        goal=goal,
+        value=root,
+        metric=ev.value(metric, [root], t),
+        residual=residual,
+        exact=exact,
+        message=message,
+        iterations=iterations,
+        evaluations=len(ev.cache),
+        result=result,
+    )
 
 
 def _bracket(grid: list[float], values: list[float]) -> tuple[float, float] | None:
@@ -326,7 +342,7 @@ def optimize(
     method: str = "SLSQP",
     tol: float = 1e-10,
     maxiter: int = 200,
-) -> dict:
+) -> OptimizeResult:
     """Best values of ``parameters`` (``{PATH: (lo, hi)}``) for ``objective`` under ``constraints``.
 
     The objective is read in ``year`` (default: the last), or summed over all years when
@@ -336,11 +352,11 @@ def optimize(
     to [0, 1] with finite-difference gradients; kinks (a gap reaching 0, a pool running out) can stop
     it at a corner, so check ``success`` and ``message``.
 
-    Returns ``{values: {PATH: x}, metric, result, success, message, constraints, iterations, evaluations}``.
+    Returns an :class:`OptimizeResult`.
     """
     from scipy import optimize as so  # imported on use: scipy.optimize is slow to import
 
-    scenario = _load(scenario)
+    scenario = as_scenario(scenario)
     if not isinstance(parameters, dict) or not parameters:
         raise ScenarioError({"parameters": ["give at least one PATH: (lo, hi)"]})
     if method not in ("SLSQP", "trust-constr"):
@@ -398,18 +414,18 @@ def optimize(
             if not r["satisfied"]
         )
         message = f"constraints not met: {broken} ({message})"
-    return {
-        "values": {p: float(v) for p, v in zip(paths, best)},
-        "metric": ev.value(goal_metric, best, t),
-        "objective": objective,
-        "year": "all" if t is None else int(scenario.years[t]),
-        "result": result,
-        "success": success,
-        "message": message,
-        "constraints": report,
-        "iterations": int(getattr(found, "nit", 0)),
-        "evaluations": len(ev.cache),
-    }
+    return OptimizeResult(
+        values={p: float(v) for p, v in zip(paths, best)},
+        metric=ev.value(goal_metric, best, t),
+        objective=objective,
+        year="all" if t is None else int(scenario.years[t]),
+        success=success,
+        message=message,
+        constraints=report,
+        iterations=int(getattr(found, "nit", 0)),
+        evaluations=len(ev.cache),
+        result=result,
+    )
 
 
 @dataclass(frozen=True)

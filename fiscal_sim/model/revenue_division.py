@@ -1,4 +1,4 @@
-"""Revenue division (收入划分, SPEC §1.2): who keeps what of each item collected in a town.
+"""Revenue division (收入划分, docs/model.md §1.2): who keeps what of each item collected in a town.
 
 Every split rule is a piecewise-linear function of the amount collected R with bands above
 thresholds τ1 < … < τn: the town keeps ``s0`` of the first band and ``sj`` of band j. Written with

@@ -1,4 +1,4 @@
-"""Distribution indicators (SPEC §1.8): population-weighted Gini and coefficient of variation."""
+"""Distribution indicators (docs/model.md §1.8): population-weighted Gini and coefficient of variation."""
 
 from __future__ import annotations
 

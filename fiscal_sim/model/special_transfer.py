@@ -1,4 +1,4 @@
-"""Special transfers (专项转移支付, SPEC §1.5): earmarked project grants under a yearly budget.
+"""Special transfers (专项转移支付, docs/model.md §1.5): earmarked project grants under a yearly budget.
 
 Projects compete each year for the budget (and category caps); a funded project costs the county
 its ``grant`` and its town ``cost·cofinancing_rate`` (配套资金). ``priority`` funds in a fixed order
@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-REASONS = ("funded", "budget", "category_cap", "cofinancing", "not_selected", "not_considered")
-EPS = 1e-9
+from ..catalogue import SpecialMethod
+from ..numbers import MONEY_EPSILON as EPS
 
 
 @dataclass(frozen=True)
@@ -36,21 +35,19 @@ class ProjectBook:
         return len(self.ids)
 
 
-def project_book(projects: pd.DataFrame, town_ids: list[str]) -> ProjectBook:
-    categories = sorted(set(projects["category"]))
-    code = {c: j for j, c in enumerate(categories)}
-    return ProjectBook(
-        ids=projects["id"].to_numpy(object),
-        town=pd.Index(town_ids).get_indexer(projects["town"]).astype(np.intp),  # no dict over every town
-        year=projects["year"].to_numpy(np.int64),
-        category=projects["category"].map(code).to_numpy(np.intp),
-        categories=categories,
-        cost=projects["cost"].to_numpy(np.float64),
-        grant=projects["grant"].to_numpy(np.float64),
-        cofinancing=(projects["cost"] * projects["cofinancing_rate"]).to_numpy(np.float64),
-        score=projects["score"].to_numpy(np.float64),
-        key=projects["key_project"].to_numpy(bool),
-    )
+@dataclass(frozen=True)
+class SpecialTransferRules:
+    """How projects are chosen each year: the typed ``special_transfers`` settings of a scenario."""
+
+    book: ProjectBook
+    method: SpecialMethod
+    priority_order: tuple[str, ...]
+    pilot_weight: float
+    key_weight: float
+    require_cofinancing: bool
+    carry_over: bool
+    budget: np.ndarray  # (n_years,) grown
+    caps: np.ndarray  # (n_years, n_categories), inf where a category has no cap
 
 
 @dataclass(eq=False)
@@ -205,9 +202,9 @@ class SpecialOutcome:
 class SpecialTransferRun:
     """Runs the yearly rounds in order; the engine calls :meth:`year` once per simulated year."""
 
-    def __init__(self, book: ProjectBook, settings: dict, n_towns: int, years: np.ndarray, budget, caps):
-        self.book, self.settings, self.years = book, settings, years
-        self.budget, self.caps = budget, caps  # (n_years,), (n_years, n_categories)
+    def __init__(self, rules: SpecialTransferRules, n_towns: int, years: np.ndarray):
+        book = rules.book
+        self.rules, self.book, self.years = rules, book, years
         n_years = len(years)
         self.grant_by_town = np.zeros((n_years, n_towns))
         self.cofinancing_by_town = np.zeros((n_years, n_towns))
@@ -219,14 +216,14 @@ class SpecialTransferRun:
 
     def year(self, t: int, pilot: np.ndarray, balance_before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Allocate year index t; returns grants and co-financing per town."""
-        s, book = self.settings, self.book
+        r, book = self.rules, self.book
         year = self.years[t]
-        waiting = (~self.funded) & (book.year < year) if s["carry_over"] else np.zeros(len(book), bool)
+        waiting = (~self.funded) & (book.year < year) if r.carry_over else np.zeros(len(book), bool)
         candidates = np.flatnonzero(waiting | (book.year == year))
-        available = np.maximum(balance_before, 0.0) if s["require_cofinancing"] else np.full(len(pilot), np.inf)
-        args = (book, candidates, pilot, self.budget[t], self.caps[t], available, s["priority_order"])
-        if s["method"] == "optimal":
-            out = allocate_optimal(*args, s["pilot_weight"], s["key_weight"])
+        available = np.maximum(balance_before, 0.0) if r.require_cofinancing else np.full(len(pilot), np.inf)
+        args = (book, candidates, pilot, r.budget[t], r.caps[t], available, r.priority_order)
+        if r.method is SpecialMethod.OPTIMAL:
+            out = allocate_optimal(*args, r.pilot_weight, r.key_weight)
         else:
             out = allocate_priority(*args)
         self.rounds.append(out)

@@ -1,4 +1,4 @@
-"""Scenario files (SPEC §2): reading, variants (`extends`, `set`), overrides and validation.
+"""Scenario files (docs/model.md §2): reading, variants (``extends``, ``set``), overrides and validation.
 
 A :class:`Scenario` is immutable in use: overrides and variants always build a new one from a deep
 copy of the document, so a variant never changes its parent.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,14 +17,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 
-from .errors import ScenarioError
-from .schema import ScenarioSchema, SpecialTransfersSchema
+from .. import catalogue
+from ..errors import Message, ScenarioError
+from .readers import reader_for
+from .schema import ScenarioSchema
 from .tables import boolean_column, projects_frame, read_table, towns_frame
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it: ~10× faster
+
+
+class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it: ~10× faster
+    """PyYAML's safe loader that also reads ``1e-3`` and ``2e4`` as numbers (YAML 1.1 wants a dot)."""
+
+
+YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +54,10 @@ class Scenario:
     @property
     def name(self) -> str:
         return self.config["name"]
+
+    @property
+    def unit(self) -> str:
+        return self.config["unit"]
 
     @cached_property
     def town_categories(self) -> pd.CategoricalDtype:
@@ -79,12 +96,8 @@ class Scenario:
 
 
 def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
+    if isinstance(value, np.generic):
+        return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
@@ -93,17 +106,15 @@ def _json_default(value):
 
 
 def load_scenario(path_or_dict, overrides: dict[str, Any] | None = None) -> Scenario:
-    """A validated scenario from a YAML/JSON/XLSX file or a document dict (towns inline).
+    """A validated scenario from a YAML/JSON/XLSX file, a document dict (towns inline) or a Scenario.
 
     Raises :class:`ScenarioError` naming the file, the key or row, and the problem.
     """
     if isinstance(path_or_dict, Scenario):
         return path_or_dict.with_overrides(overrides)
     if isinstance(path_or_dict, dict):
-        document = copy.deepcopy(path_or_dict)
         source = None
-        base_dir = None
-        document = _resolve(document, base_dir, source, seen=())
+        document = _resolve(copy.deepcopy(path_or_dict), None, source, seen=())
     else:
         path = Path(path_or_dict)
         source = path.name
@@ -114,47 +125,51 @@ def load_scenario(path_or_dict, overrides: dict[str, Any] | None = None) -> Scen
 
 
 def read_document(path: Path, seen: tuple = ()) -> dict:
-    """The self-contained document of a scenario file: tables inlined, `extends` and `set` applied."""
+    """The self-contained document of a scenario file: tables inlined, ``extends`` and ``set`` applied."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from .excel import read_scenario_workbook  # edge module; imported only for workbooks
-
-        return read_scenario_workbook(path)
-    if path.suffix.lower() not in SCENARIO_SUFFIXES:
-        raise ScenarioError(f"scenario files are .yaml, .yml, .json or .xlsx, got {path.name}")
+    suffix = path.suffix.lower()
+    reader = reader_for(suffix)
+    if reader is not None:
+        return reader(path)
+    if suffix not in SCENARIO_SUFFIXES:
+        raise ScenarioError(Message("scenario_suffix", name=path.name))
     if not path.exists():
-        raise ScenarioError(f"scenario file not found: {path}")
+        raise ScenarioError(Message("file_not_found", path=str(path)))
+    kind = "JSON" if suffix == ".json" else "YAML"
     try:
         text = path.read_text(encoding="utf-8-sig")
-        document = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=SAFE_LOADER)
+        document = json.loads(text) if kind == "JSON" else yaml.load(text, Loader=YamlLoader)  # noqa: S506
     except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        detail = str(exc).replace("\n", " ")
-        raise ScenarioError(f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {detail}", path.name) from None
+        detail = " ".join(str(exc).split())
+        raise ScenarioError(Message("not_valid", kind=kind, detail=detail), path.name) from None
     if not isinstance(document, dict):
-        raise ScenarioError("a scenario must be a mapping of keys to values", path.name)
+        raise ScenarioError(Message("mapping_required"), path.name)
     return _resolve(document, path.parent, path.name, seen + (path.resolve(),))
 
 
 def _resolve(document: dict, base_dir: Path | None, source: str | None, seen: tuple) -> dict:
-    """Inline tables, then merge over the parent (`extends`) and apply `set`."""
+    """Inline tables, then merge over the parent (``extends``) and apply ``set``."""
     document = dict(document)
     parent_name = document.pop("extends", None)
     overrides = document.pop("set", None)
     _inline_tables(document, base_dir, source)
     if parent_name is not None:
         if base_dir is None:
-            raise ScenarioError({"extends": ["not allowed in a self-contained document"]}, source)
+            raise ScenarioError({"extends": [Message("extends_inline")]}, source)
         parent_path = (base_dir / str(parent_name)).resolve()
         if parent_path in seen:
-            raise ScenarioError({"extends": [f"circular: {parent_name} extends this file again"]}, source)
+            raise ScenarioError({"extends": [Message("extends_circular", parent=str(parent_name))]}, source)
         try:
             parent = read_document(parent_path, seen)
         except ScenarioError as exc:
-            raise ScenarioError({"extends": [f"{parent_name}: {exc.one_line()}"]}, source) from None
+            detail = exc.one_line()
+            raise ScenarioError(
+                {"extends": [Message("extends_failed", parent=str(parent_name), detail=detail)]}, source
+            ) from None
         document = merge(parent, document)
     if overrides is not None:
         if not isinstance(overrides, dict):
-            raise ScenarioError({"set": ["must be a mapping of PATH: value"]}, source)
+            raise ScenarioError({"set": [Message("set_mapping")]}, source)
         document = apply_overrides(document, overrides, source)
     return document
 
@@ -163,11 +178,11 @@ def _inline_tables(document: dict, base_dir: Path | None, source: str | None) ->
     def inline(value, key):
         if isinstance(value, str):
             if base_dir is None:
-                raise ScenarioError({key: ["must be inline records here (paths to files are not accepted)"]}, source)
+                raise ScenarioError({key: [Message("inline_records_only")]}, source)
             try:
                 return read_table(base_dir / value)
             except ScenarioError as exc:
-                raise ScenarioError({key: [exc.one_line()]}, source) from None
+                raise ScenarioError({key: list(exc.errors.get("_schema", [exc.one_line()]))}, source) from None
         return value
 
     if "towns" in document:
@@ -180,13 +195,13 @@ def _inline_tables(document: dict, base_dir: Path | None, source: str | None) ->
 
 
 def merge(parent, child):
-    """`extends`: maps merge by key, lists of records with `id` merge by id, other values replace."""
+    """``extends``: maps merge by key, lists of records with ``id`` merge by id, other values replace."""
     if isinstance(parent, dict) and isinstance(child, dict):
         out = copy.deepcopy(parent)
         for key, value in child.items():
             out[key] = merge(parent[key], value) if key in parent else copy.deepcopy(value)
         return out
-    if _is_records(parent) and _is_records(child):
+    if is_records(parent) and is_records(child):
         out = copy.deepcopy(parent)
         index = {str(r["id"]): i for i, r in enumerate(out)}
         for record in child:
@@ -200,34 +215,38 @@ def merge(parent, child):
     return copy.deepcopy(child)
 
 
-def _is_records(value) -> bool:
+def is_records(value) -> bool:
+    """A non-empty list of maps that all have an ``id`` (merged and addressed by id)."""
     return isinstance(value, list) and bool(value) and all(isinstance(r, dict) and "id" in r for r in value)
 
 
 # ---------------------------------------------------------------------------------------------
-# overrides by path
+# overrides by path (docs/model.md §2.2)
 
 
-def _child(field_obj):
-    """What a schema field holds: ('schema', S), ('records', S|None), ('free', None) or ('leaf', None)."""
-    if isinstance(field_obj, fields.Nested):
-        return "schema", field_obj.schema
-    if isinstance(field_obj, fields.List) and isinstance(field_obj.inner, fields.Nested):
-        return "records", field_obj.inner.schema
-    if isinstance(field_obj, fields.Dict):
+def _child(f: catalogue.Field) -> tuple[str, catalogue.Block | None]:
+    """What a field holds, for walking a path: records (by id), a block, a free map, a table, or a value."""
+    if f.kind == "records":
+        return "records", f.block
+    if f.kind == "table":
+        return "records", None  # rows by id, then a column
+    if f.kind == "block":
+        return "block", f.block
+    if f.kind == "map":
         return "free", None
     return "leaf", None
 
 
-TABLE_KEYS = {(ScenarioSchema, "towns"), (SpecialTransfersSchema, "projects")}
-
-
 def set_path(document: dict, path: str, value) -> None:
-    """Set one `PATH: value` in place; raises KeyError with the reason when the path does not exist."""
+    """Set one ``PATH: value`` in place; raises KeyError with the reason when the path does not exist.
+
+    The path follows the catalogue: a key the catalogue knows but the file leaves at its default is a
+    valid path; records are addressed by id.
+    """
     segments = path.split(".")
     if not path or any(s == "" for s in segments):
         raise KeyError("empty path segment")
-    node, kind, schema = document, "schema", ScenarioSchema()
+    node, kind, block = document, "block", catalogue.SCENARIO
     for depth, seg in enumerate(segments):
         last = depth == len(segments) - 1
         where = ".".join(segments[:depth]) or "the scenario"
@@ -241,47 +260,44 @@ def set_path(document: dict, path: str, value) -> None:
                 node[matches[0]] = copy.deepcopy(value)
                 return
             node = node[matches[0]]
-            kind = "schema" if schema is not None else "record"
+            kind = "block" if block is not None else "row"
             continue
         if kind == "leaf" or not isinstance(node, dict):
             raise KeyError(f"{where} is a value, not a map")
-        if kind == "schema":
-            field_obj = schema.fields.get(seg)
-            if field_obj is None or seg in ("extends", "set"):
+        if kind == "block":
+            f = block.by_key.get(seg)
+            if f is None:
                 raise KeyError(f"{where} has no key {seg!r}")
-            if (type(schema), seg) in TABLE_KEYS:
-                child_kind, child_schema = "records", None
-            else:
-                child_kind, child_schema = _child(field_obj)
-        elif kind == "record":
+            child_kind, child_block = _child(f)
+        elif kind == "row":
             if seg not in node:
                 raise KeyError(f"{where} has no column {seg!r}")
-            child_kind, child_schema = "leaf", None
-        else:  # free-keyed map (category_caps, targets, drivers)
-            child_kind, child_schema = "leaf", None
+            child_kind, child_block = "leaf", None
+        else:  # a free-keyed map (category_caps, targets, drivers)
+            child_kind, child_block = "leaf", None
         if last:
             node[seg] = copy.deepcopy(value)
             return
         if node.get(seg) is None:
-            if child_kind in ("schema", "free"):
+            if child_kind in ("block", "free"):
                 node[seg] = {}
             else:
                 raise KeyError(f"{where}.{seg} is empty")
-        node, kind, schema = node[seg], child_kind, child_schema
+        node, kind, block = node[seg], child_kind, child_block
     raise KeyError(path)  # unreachable
 
 
 def apply_overrides(document: dict, overrides: dict[str, Any], source: str | None = None) -> dict:
     """A new document with every override applied, or an error naming every bad path (none applied)."""
     if not isinstance(overrides, dict):
-        raise ScenarioError({"overrides": ["must be a mapping of PATH: value"]}, source)
+        raise ScenarioError({"overrides": [Message("set_mapping")]}, source)
     out = copy.deepcopy(document)
     errors = {}
     for path, value in overrides.items():
         try:
             set_path(out, str(path), value)
         except KeyError as exc:
-            errors[f"set.{path}"] = [f"no such path: {exc.args[0]}"]
+            errors[f"set.{path}"] = [Message("no_such_path", reason=str(exc.args[0]))]
     if errors:
         raise ScenarioError(errors, source)
     return out
@@ -291,11 +307,11 @@ def apply_overrides(document: dict, overrides: dict[str, Any], source: str | Non
 # validation
 
 
-def _flatten(messages, document, prefix="") -> dict[str, list[str]]:
-    """Marshmallow's nested errors as `revenue_items[vat].split.town_share: [...]`."""
-    out: dict[str, list[str]] = {}
+def _flatten(messages, document, prefix="") -> dict[str, list]:
+    """Marshmallow's nested errors as ``revenue_items[vat].split.town_share: [...]`` (messages kept whole)."""
+    out: dict[str, list] = {}
     if isinstance(messages, list):
-        out[prefix or "_schema"] = [str(m) for m in messages]
+        out[prefix or "_schema"] = list(messages)
         return out
     for key, sub in messages.items():
         if isinstance(key, int):
@@ -308,17 +324,20 @@ def _flatten(messages, document, prefix="") -> dict[str, list[str]]:
         else:
             path = f"{prefix}.{key}" if prefix else str(key)
             child_doc = document.get(key) if isinstance(document, dict) else None
-        if isinstance(sub, dict):
+        if isinstance(sub, dict) and sub and set(sub) <= {"key", "value"}:  # a map entry: its key or its value
+            for part in sub.values():
+                out.setdefault(path, []).extend(part if isinstance(part, list) else [part])
+        elif isinstance(sub, dict):
             out.update(_flatten(sub, child_doc, path))
         else:
-            out.setdefault(path or "_schema", []).extend(str(m) for m in sub)
+            out.setdefault(path or "_schema", []).extend(sub)
     return out
 
 
 def validate_document(document: dict, source: str | None = None) -> dict:
     """The document with defaults filled in, or a ScenarioError naming each bad key."""
     if not isinstance(document, dict):
-        raise ScenarioError("a scenario must be a mapping of keys to values", source)
+        raise ScenarioError(Message("mapping_required"), source)
     try:
         return ScenarioSchema().load(document)
     except ValidationError as exc:
@@ -333,7 +352,8 @@ def _growth_columns(spec) -> list[str]:
     return [spec] if isinstance(spec, str) else []
 
 
-def _referenced_columns(config: dict) -> list[str]:
+def referenced_columns(config: dict) -> list[str]:
+    """The towns columns a config names as amounts, drivers, factors or grown columns (checked ≥ 0)."""
     cols = []
     splits = [i["split"] for i in config["revenue_items"]] + [o["split"] for o in config["split_overrides"]]
     for item in config["revenue_items"]:
@@ -360,11 +380,14 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
     """
     config = validate_document(document, source)
     n_years = config["years"][1] - config["years"][0] + 1
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
+
+    def add(key, message):
+        errors.setdefault(key, []).append(message)
 
     def per_year(spec, key):
         if isinstance(spec, list) and len(spec) != n_years:
-            errors.setdefault(key, []).append(f"a per-year list needs {n_years} values, got {len(spec)}")
+            add(key, Message("per_year_length", n=n_years, got=len(spec)))
 
     per_year(config["growth"]["gdp"], "growth.gdp")
     for column, spec in config["growth"]["drivers"].items():
@@ -373,7 +396,7 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
         raise ScenarioError(errors, source)
 
     label = "towns"
-    numeric, signed = _referenced_columns(config), _growth_columns(config["growth"]["gdp"])
+    numeric, signed = referenced_columns(config), _growth_columns(config["growth"]["gdp"])
     parent, reusable = reuse if reuse is not None else (None, {})
     if reusable.get("towns") and set(numeric) | set(signed) <= set(parent.checked_columns):
         towns = parent.towns  # the same records, and every column this config names was checked
@@ -387,19 +410,19 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
         if name in classes:
             return
         if name not in towns.columns or name in ("id", "name"):
-            errors.setdefault(key, []).append(f"unknown class {name!r}: use pilot or a true/false towns column")
+            add(key, Message("unknown_class", name=repr(name)))
             return
         try:
             classes[name] = boolean_column(towns, name, label, None)
         except ScenarioError as exc:
-            errors.setdefault(key, []).append(exc.one_line())
+            add(key, exc.one_line())
 
     for n, o in enumerate(config["split_overrides"]):
         key = f"split_overrides[{n}]"
         if o["item"] not in items:
-            errors.setdefault(f"{key}.item", []).append(f"unknown revenue item {o['item']!r}")
+            add(f"{key}.item", Message("unknown_item", item=repr(o["item"])))
         if "town" in o and str(o["town"]) not in town_ids:
-            errors.setdefault(f"{key}.town", []).append(f"unknown town {o['town']!r}")
+            add(f"{key}.town", Message("unknown_town", town=repr(o["town"])))
         if "class" in o:
             known_class(o["class"], f"{key}.class")
     for name in config["general_transfer"]["priority"]:
@@ -434,3 +457,11 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
     )
     scenario.town_categories, scenario.name_categories  # noqa: B018  (part of loading: built once, here)
     return scenario
+
+
+def as_scenario(value, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A Scenario from a Scenario, a file path or a document dict, with ``overrides`` applied.
+
+    The one coercion every entry point (simulate, compare, Monte Carlo, goal seeking) uses.
+    """
+    return load_scenario(value, overrides)

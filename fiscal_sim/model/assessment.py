@@ -1,4 +1,4 @@
-"""Pilot assessment (考评, SPEC §1.7): pilots that miss their targets too long lose pilot status."""
+"""Pilot assessment (考评, docs/model.md §1.7): pilots that miss their targets too long lose pilot status."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Frames and values as plain JSON-ready Python data, for every edge (CLI JSON, HTTP, to_dict)."""
+"""Frames, results and values as plain JSON-ready Python data, for every edge (CLI JSON, HTTP)."""
 
 from __future__ import annotations
 
@@ -53,3 +53,52 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
     names = [str(c) for c in frame.columns]
     columns = [_column_values(frame.iloc[:, j]) for j in range(frame.shape[1])]
     return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+# ---------------------------------------------------------------------------------------------
+# results as JSON-ready data (the HTTP bodies, CLI JSON)
+
+
+def result_records(result) -> dict:
+    """A :class:`~fiscal_sim.Result`'s frames as lists of records (docs/model.md §3)."""
+    return {
+        "name": result.name,
+        "unit": result.unit,
+        "years": [int(y) for y in result.years],
+        **{name: frame_records(getattr(result, name)) for name in ("towns", "county", "indicators", "projects")},
+        "revocations": frame_records(result.revocations),
+    }
+
+
+def comparison_records(comparison) -> dict:
+    """A :class:`~fiscal_sim.analysis.compare.Comparison` as JSON-ready data."""
+    from ..analysis.compare import FRAMES
+
+    return {
+        "baseline": comparison.baseline,
+        "labels": comparison.labels,
+        "scenarios": {label: {"name": r.name, "unit": r.unit} for label, r in comparison.results.items()},
+        **{name: frame_records(getattr(comparison, name)) for name in FRAMES},
+    }
+
+
+def montecarlo_records(mc) -> dict:
+    """A Monte Carlo result without its samples and central run."""
+    return {
+        "name": mc.name,
+        "unit": mc.unit,
+        "years": [int(y) for y in mc.years],
+        "draws": int(mc.draws),
+        "seed": int(mc.seed),
+        "gdp_growth_sd": float(mc.gdp_growth_sd),
+        "common_share": float(mc.common_share),
+        "summary": frame_records(mc.summary),
+        "pilots": frame_records(mc.pilots),
+    }
+
+
+def solve_records(found) -> dict:
+    """A :class:`~fiscal_sim.analysis.goal_seek.SolveResult` with its run as records."""
+    out = {name: json_value(getattr(found, name)) for name in found.__dataclass_fields__ if name != "result"}
+    out["result"] = result_records(found.result)
+    return out

@@ -1,4 +1,4 @@
-"""Expenditure responsibilities (事权与支出责任, SPEC §1.3): standard expenditure by formula.
+"""Expenditure responsibilities (事权与支出责任, docs/model.md §1.3): standard expenditure by formula.
 
 ``need[i,f,t] = unit_cost[f,t]·driver[i,f,t]·cost_factor[i,f]``; the town bears ``town_share[f]``
 of each function (标准财政支出), the county the rest.
@@ -6,10 +6,10 @@ of each function (标准财政支出), the county the rest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .projection import cumulative_factor
 
@@ -38,15 +38,17 @@ class ExpenditureModel:
         return (self.unit_cost * self.driver_factor * (1.0 - self.town_share)) @ totals
 
 
-def expenditure_model(functions: list[dict], towns: pd.DataFrame, drivers: dict, n_years: int) -> ExpenditureModel:
-    """Compile the expenditure functions of a scenario against its towns table."""
-    n = len(towns)
+def expenditure_model(
+    functions: list[dict], towns: Mapping, n_towns: int, drivers: dict, n_years: int
+) -> ExpenditureModel:
+    """Compile the expenditure functions of a scenario against its towns columns (name → values)."""
+    n = n_towns
     quantity = np.empty((len(functions), n))
     unit_cost = np.empty((n_years, len(functions)))
     driver_factor = np.empty((n_years, len(functions)))
     for f, fn in enumerate(functions):
-        driver = np.ones(n) if fn["driver"] == "one" else towns[fn["driver"]].to_numpy(np.float64)
-        factor = towns[fn["cost_factor"]].to_numpy(np.float64) if fn["cost_factor"] else 1.0
+        driver = np.ones(n) if fn["driver"] == "one" else np.asarray(towns[fn["driver"]], dtype=np.float64)
+        factor = np.asarray(towns[fn["cost_factor"]], dtype=np.float64) if fn["cost_factor"] else 1.0
         quantity[f] = driver * factor
         unit_cost[:, f] = fn["unit_cost"] * cumulative_factor(fn["growth"], n_years)
         grows = fn["driver"] != "one"

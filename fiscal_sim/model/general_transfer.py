@@ -1,4 +1,4 @@
-"""General transfers (一般性/均衡性转移支付, SPEC §1.4): covering each town's fiscal gap.
+"""General transfers (一般性/均衡性转移支付, docs/model.md §1.4): covering each town's fiscal gap.
 
 Every function works on arrays whose last axis is the towns and whose leading axes (if any) are
 independent cases (Monte Carlo draws); pools are given per case. Nothing loops over towns.
@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MONEY_EPSILON = 1e-9  # in the scenario's unit: amounts below it are rounding, not money (1e-9 万元 = 0.00001 元)
+from ..numbers import MONEY_EPSILON
 
 
 def fiscal_gap(standard_expenditure: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """``max(0, standard_expenditure − capacity)`` (财力缺口).
+    """``max(0, standard_expenditure − capacity)`` (标准财政收支缺口).
 
     >>> fiscal_gap(np.array([100.0, 80.0]), np.array([70.0, 90.0]))
     array([30.,  0.])
@@ -36,7 +36,7 @@ def ration_proportional(gaps: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray,
 
 
 def need_adjusted_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter: int = 50) -> np.ndarray:
-    """Japan's 調整率 r: ``Σ max(G − r·need, 0) = P`` over towns with a gap (0 when P covers all).
+    """Japan's adjustment rate r (调整系数): ``Σ max(G − r·need, 0) = P`` over towns with a gap (0 when P covers all).
 
     The sum is convex, decreasing and piecewise linear in r, so Newton's method from r = 0 climbs
     monotonically to the root and lands on it exactly once in the root's segment (a few passes
@@ -90,7 +90,7 @@ def _newton_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter:
 
 
 def need_adjusted_rate_sorted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """調整率 r solved exactly by sorting: with towns ordered by G/need the sum is linear in r between
+    """调整系数 r solved exactly by sorting: with towns ordered by G/need the sum is linear in r between
     breakpoints. O(N log N); the reference for :func:`need_adjusted_rate` and its fallback.
 
     >>> float(need_adjusted_rate(np.array([30.0, 10.0]), np.array([100.0, 100.0]), np.array(20.0)))
@@ -118,7 +118,7 @@ def need_adjusted_rate_sorted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarr
 
 
 def ration_need_adjusted(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``T = max(G − r·need, 0)`` with one rate r for all towns (地方交付税法 Art. 10(2)).
+    """``T = max(G − r·need, 0)`` with one rate r for all towns (调整系数; Japan's 地方交付税法 Art. 10(2)).
 
     When towns with no need but a gap alone exceed the pool (r would be infinite), they share it
     in proportion and the others get nothing.
@@ -193,9 +193,12 @@ def allocate(
     weights: np.ndarray | None = None,
     eligible_all: bool = False,
     previous: np.ndarray | None = None,
-    growth_limits: dict | None = None,
+    growth_limits: tuple[float | None, float | None] | None = None,
 ) -> Allocation:
-    """One year's general transfers for every town (SPEC §1.4), priority classes first."""
+    """One year's general transfers for every town (docs/model.md §1.4), priority classes first.
+
+    ``growth_limits`` is ``(min, max)`` of 增幅控制 (either may be None).
+    """
     covered_all = np.ones(gap.shape[:-1], dtype=bool)
     if coefficient is not None:
         transfer = coefficient * gap
@@ -225,7 +228,7 @@ def allocate(
         out = Allocation(t_p + t_o, pool, priority, fits, {"priority": par_p, "other": par_o, "rest": rest})
     if growth_limits and previous is not None:
         before = out.transfer
-        limited = limit_growth(before, previous, gap, growth_limits.get("min"), growth_limits.get("max"))
+        limited = limit_growth(before, previous, gap, *growth_limits)
         out.limited = np.sign(limited - before).astype(np.int8)
         if out.pool is not None:
             total = limited.sum(axis=-1)

@@ -1,8 +1,9 @@
-"""Charts of results (SPEC §4 图表), with Chinese titles, axes, legends and town names.
+"""Charts of results (图表), titles, axes and legends in Chinese or English from the catalogue.
 
 Each chart is drawn from :func:`chart_data`, the numbers behind it, so the picture and the table
 never disagree. Figures are built with ``matplotlib.figure.Figure`` directly (no pyplot state, no
 display) inside ``rc_context(cjk_rc())``; :func:`figure_bytes` renders them under the same settings.
+:data:`DRAWING` is the one lock around matplotlib for every caller (CLI, API, page, workbooks).
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from .errors import ScenarioError
+from .. import catalogue
+from ..catalogue import EQUALITY_LINE, LEGEND_SCENARIO, MONTECARLO_BAND, Curve
+from ..errors import Message, ScenarioError
+from ..model.indicators import lorenz_curve, per_capita
 from .fonts import cjk_rc
-from .indicators import lorenz_curve, per_capita
 
-CHARTS = ("transfers_by_town", "town_budgets", "county_balance", "lorenz")
+CHARTS = tuple(catalogue.CHARTS)
 FORMATS = ("png", "svg")
 MONTECARLO_COLUMNS = ("year", "county_balance_p5", "county_balance_p50", "county_balance_p95")
-BUDGET_PARTS = {"own_revenue": "自有收入", "general_transfer": "一般性转移支付", "special_transfer": "专项转移支付"}
+BUDGET_PARTS = ("own_revenue", "general_transfer", "special_transfer")  # stacked against standard_expenditure
 DEFAULT_DPI = 100
 # rc_context changes matplotlib's process-wide settings while it lasts: one chart at a time, so two
 # threads of a web server never draw with each other's (or no) font settings.
-_DRAWING = threading.RLock()
+DRAWING = threading.RLock()
 THOUSANDS = "{x:,.0f}"
 
 
@@ -38,12 +41,12 @@ THOUSANDS = "{x:,.0f}"
 
 def _check_name(name: str) -> None:
     if name not in CHARTS:
-        raise ScenarioError({"chart": [f"unknown chart {name!r}; charts are {', '.join(CHARTS)}"]})
+        raise ScenarioError({"chart": [Message("not_a_choice", choices=", ".join(CHARTS), value=repr(name))]})
 
 
 def _check_results(results: dict) -> None:
     if not isinstance(results, dict) or not results:
-        raise ScenarioError({"scenarios": ["give at least one scenario result to chart"]})
+        raise ScenarioError({"scenarios": [Message("length_min", n=1)]})
 
 
 def chart_year(results: dict, year: int | None) -> int:
@@ -119,7 +122,7 @@ def _lorenz_data(results, year, montecarlo):
         rows = towns[towns["year"] == year]
         population = rows["population"].to_numpy(np.float64)
         weights = np.where(population > 0, population, 0.0)
-        for curve, column in (("before", "own_revenue"), ("after", "resources")):
+        for curve, column in ((Curve.BEFORE.value, "own_revenue"), (Curve.AFTER.value, "resources")):
             values = np.nan_to_num(per_capita(rows[column].to_numpy(np.float64), population))
             p, share = lorenz_curve(values, weights)
             frames.append(
@@ -174,7 +177,29 @@ def _width(n_towns: int, per_town: float = 0.55) -> float:
     return float(min(max(6.0, 2.0 + per_town * n_towns), 30.0))
 
 
-def _draw_transfers(data, unit, year, dpi):
+class _Words:
+    """A chart's words in one language: title, axes, legends, from the catalogue."""
+
+    def __init__(self, name: str, lang: str, unit: str, year: int):
+        self.chart, self.lang, self.values = catalogue.CHARTS[name], lang, {"unit": unit, "year": year}
+
+    def title(self, **values) -> str:
+        return self.chart.title.label(self.lang).format(**{**self.values, **values})
+
+    def x(self) -> str:
+        return self.chart.x.label(self.lang).format(**self.values)
+
+    def y(self) -> str:
+        return self.chart.y.label(self.lang).format(**self.values)
+
+    def column(self, key: str) -> str:
+        return catalogue.column_label(key, "towns", self.lang)
+
+    def text(self, text, **values) -> str:
+        return text.label(self.lang).format(**values)
+
+
+def _draw_transfers(data, w: _Words, dpi):
     towns, names = _town_axis(data)
     labels = list(dict.fromkeys(data["label"]))
     table = data.pivot(index="town", columns="label", values="general_transfer").reindex(index=towns, columns=labels)
@@ -185,15 +210,15 @@ def _draw_transfers(data, unit, year, dpi):
     for j, label in enumerate(labels):
         ax.bar(x + (j - (len(labels) - 1) / 2) * width, table[label].to_numpy(), width, label=str(label))
     ax.set_xticks(x, names, rotation=45, ha="right")
-    ax.set_title(f"各乡镇一般性转移支付（{year}年）")
-    ax.set_xlabel("乡镇")
-    ax.set_ylabel(f"一般性转移支付（{unit}）")
+    ax.set_title(w.title())
+    ax.set_xlabel(w.x())
+    ax.set_ylabel(w.y())
     ax.yaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
-    ax.legend(title="方案")
+    ax.legend(title=w.text(LEGEND_SCENARIO))
     return fig
 
 
-def _draw_budgets(data, unit, year, dpi):
+def _draw_budgets(data, w: _Words, dpi):
     labels = list(dict.fromkeys(data["label"]))
     n_towns = data.groupby("label", sort=False)["town"].size().max()
     fig = Figure(figsize=(_width(n_towns), 3.6 * len(labels)), dpi=dpi, layout="constrained")
@@ -203,9 +228,9 @@ def _draw_budgets(data, unit, year, dpi):
         towns, names = _town_axis(rows)
         x = np.arange(len(towns))
         bottom = np.zeros(len(towns))
-        for column, text in BUDGET_PARTS.items():
+        for column in BUDGET_PARTS:
             values = rows[column].to_numpy(np.float64)
-            bars = ax.bar(x, values, 0.6, bottom=bottom, label=text)
+            bars = ax.bar(x, values, 0.6, bottom=bottom, label=w.column(column))
             if bottom.any():  # a stacked part's base must not pin the axis limits
                 for patch in bars:
                     patch.sticky_edges.y.clear()
@@ -218,18 +243,18 @@ def _draw_budgets(data, unit, year, dpi):
             markersize=18,
             markeredgewidth=2.5,
             color="black",
-            label="标准财政支出",
+            label=w.column("standard_expenditure"),
         )
         ax.set_xticks(x, names, rotation=45, ha="right")
-        ax.set_title(f"{label}：各乡镇财力构成与标准财政支出（{year}年）")
-        ax.set_ylabel(f"金额（{unit}）")
+        ax.set_title(w.title(label=label))
+        ax.set_ylabel(w.y())
         ax.yaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
     handles, texts = axes[0].get_legend_handles_labels()
     fig.legend(handles, texts, loc="outside lower center", ncols=len(texts))
     return fig
 
 
-def _draw_balance(data, unit, year, dpi):
+def _draw_balance(data, w: _Words, dpi):
     fig = Figure(figsize=(7.0, 4.5), dpi=dpi, layout="constrained")
     ax = fig.subplots()
     for label, rows in data.groupby("label", sort=False):
@@ -241,38 +266,41 @@ def _draw_balance(data, unit, year, dpi):
                 rows["county_balance_p95"].to_numpy(np.float64),
                 color=line.get_color(),
                 alpha=0.2,
-                label=f"{label}：蒙特卡洛5%–95%区间",
+                label=w.text(MONTECARLO_BAND, label=label),
             )
     ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("县本级财政收支结余")
-    ax.set_xlabel("年度")
-    ax.set_ylabel(f"结余（{unit}）")
+    ax.set_title(w.title())
+    ax.set_xlabel(w.x())
+    ax.set_ylabel(w.y())
     ax.yaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
-    ax.legend(title="方案")
+    ax.legend(title=w.text(LEGEND_SCENARIO))
     return fig
 
 
-def _draw_lorenz(data, unit, year, dpi):
+def _draw_lorenz(data, w: _Words, dpi):
     fig = Figure(figsize=(6.0, 6.0), dpi=dpi, layout="constrained")
     ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="绝对平均线")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label=w.text(EQUALITY_LINE))
+    sep = "：" if w.lang == "zh" else ": "
     for label, rows in data.groupby("label", sort=False):
-        before = rows[rows["curve"] == "before"]
-        after = rows[rows["curve"] == "after"]
-        (line,) = ax.plot(after["population_share"], after["resource_share"], label=f"{label}：转移支付后（总财力）")
+        before = rows[rows["curve"] == Curve.BEFORE]
+        after = rows[rows["curve"] == Curve.AFTER]
+        (line,) = ax.plot(
+            after["population_share"], after["resource_share"], label=f"{label}{sep}{Curve.AFTER.label(w.lang)}"
+        )
         ax.plot(
             before["population_share"],
             before["resource_share"],
             linestyle="--",
             color=line.get_color(),
-            label=f"{label}：转移支付前（自有收入）",
+            label=f"{label}{sep}{Curve.BEFORE.label(w.lang)}",
         )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_title(f"人均财力洛伦兹曲线（{year}年，按人口加权）")
-    ax.set_xlabel("人口累计占比")
-    ax.set_ylabel("财力累计占比")
+    ax.set_title(w.title())
+    ax.set_xlabel(w.x())
+    ax.set_ylabel(w.y())
     ax.legend(fontsize="small")
     return fig
 
@@ -292,13 +320,15 @@ def make_chart(
     year: int | None = None,
     montecarlo: dict[str, pd.DataFrame] | None = None,
     dpi: float = DEFAULT_DPI,
+    lang: str = "zh",
 ) -> Figure:
     """One of :data:`CHARTS` for ``{label: Result}`` as a matplotlib Figure (not shown anywhere)."""
     data = chart_data(name, results, year=year, montecarlo=montecarlo)
     unit = next(iter(results.values())).unit
+    words = _Words(name, lang, unit, chart_year(results, year))
     rc = cjk_rc()
-    with _DRAWING, rc_context(rc):
-        fig = _DRAW[name](data, unit, chart_year(results, year), dpi)
+    with DRAWING, rc_context(rc):
+        fig = _DRAW[name](data, words, dpi)
     if "font.sans-serif" in rc:  # pinned on each text, so the figure renders with it anywhere (notebooks, savefig)
         for text in fig.findobj(Text):
             text.set_fontfamily(rc["font.sans-serif"])
@@ -308,10 +338,10 @@ def make_chart(
 def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: float | None = None) -> bytes:
     """The figure rendered as PNG or SVG bytes, with the CJK font settings in force."""
     if fmt not in FORMATS:
-        raise ScenarioError({"format": [f"unknown image format {fmt!r}; formats are {', '.join(FORMATS)}"]})
+        raise ScenarioError({"format": [Message("not_a_choice", choices=", ".join(FORMATS), value=repr(fmt))]})
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else None
     rc = {**cjk_rc(), "svg.hashsalt": "fiscal-sim"}
-    with _DRAWING, rc_context(rc):
+    with DRAWING, rc_context(rc):
         fig.savefig(buffer, format=fmt, dpi=dpi or fig.dpi, metadata=metadata)
     return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""The towns and projects tables: reading .csv/.xlsx, and checking them row by row."""
+"""The towns and projects tables (docs/model.md §2.1): reading .csv/.xlsx, and checking each cell."""
 
 from __future__ import annotations
 
@@ -7,31 +7,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
+from .. import catalogue
+from ..errors import Message, ScenarioError
 
 TRUE_WORDS = {"true", "1", "是", "yes", "y", "t", "1.0"}
 FALSE_WORDS = {"false", "0", "否", "no", "n", "f", "0.0", ""}
 
-TOWN_COLUMNS = ("id", "name", "pilot", "population", "area_km2", "gdp")
-PROJECT_COLUMNS = ("id", "town", "year", "category", "cost", "grant", "score", "key_project", "cofinancing_rate")
+TOWN_COLUMNS = catalogue.INPUT_TABLES["towns"].keys
+PROJECT_COLUMNS = catalogue.INPUT_TABLES["projects"].keys
 
 
 def read_table(path: Path) -> list[dict]:
     """Records of a .csv or .xlsx table (first sheet), ids kept as text."""
     suffix = path.suffix.lower()
     if not path.exists():
-        raise ScenarioError(f"table file not found: {path}")
+        raise ScenarioError(Message("file_not_found", path=str(path)))
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path, dtype={"id": str, "town": str}, keep_default_na=False, na_values=[""])
         elif suffix in (".xlsx", ".xlsm"):
             frame = pd.read_excel(path, dtype={"id": str, "town": str}, engine="openpyxl")
         else:
-            raise ScenarioError(f"{path.name}: tables must be .csv or .xlsx, got {suffix or 'no extension'}")
+            raise ScenarioError(Message("table_suffix", name=path.name))
     except ScenarioError:
         raise
     except Exception as exc:  # pandas raises many types for unreadable files
-        raise ScenarioError(f"{path.name}: cannot read table ({exc.__class__.__name__}: {exc})") from None
+        detail = f"{path.name}: {exc.__class__.__name__}: {exc}"
+        raise ScenarioError(Message("cannot_read_table", detail=detail)) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
@@ -74,7 +76,7 @@ class RowErrors:
 def _column_problems(frame: pd.DataFrame, required: list[str], label: str, errors: RowErrors):
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        errors.add(label, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+        errors.add(label, Message("missing_columns", s="s" if len(missing) > 1 else "", columns=", ".join(missing)))
     return not missing
 
 
@@ -85,30 +87,37 @@ def _numeric(frame, column, errors, *, minimum=0.0, allow_equal=True, strict_abo
     for pos in np.flatnonzero(~np.isfinite(values.to_numpy())):
         value = raw.iat[pos]
         missing = value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
-        problem = "missing" if missing else f"not a number ({value!r})"
-        errors.add(errors.where(pos, frame["id"].iat[pos]), f"{column}: {problem}")
+        problem = (
+            Message("cell_missing", column=column)
+            if missing
+            else Message("cell_not_a_number", column=column, value=repr(value))
+        )
+        errors.add(errors.where(pos, frame["id"].iat[pos]), problem)
     arr = values.to_numpy()
     if strict_above is not None:
         bad = np.flatnonzero(np.isfinite(arr) & (arr <= strict_above))
         for pos in bad:
             errors.add(
-                errors.where(pos, frame["id"].iat[pos]), f"{column}: {arr[pos]:g} must be above {strict_above:g}"
+                errors.where(pos, frame["id"].iat[pos]),
+                Message("cell_above", column=column, value=float(arr[pos]), min=float(strict_above)),
             )
     elif minimum is not None:
         bad = np.flatnonzero(np.isfinite(arr) & (arr < minimum))
         for pos in bad:
-            errors.add(errors.where(pos, frame["id"].iat[pos]), f"{column}: {arr[pos]:g} is negative")
+            errors.add(
+                errors.where(pos, frame["id"].iat[pos]), Message("cell_negative", column=column, value=float(arr[pos]))
+            )
     return values
 
 
 def _ids(frame, errors, label):
     ids = frame["id"].map(lambda v: "" if v is None else str(v).strip())
     for pos in np.flatnonzero((ids == "").to_numpy()):
-        errors.add(errors.where(pos, None), "id: missing")
+        errors.add(errors.where(pos, None), Message("id_missing"))
     dup = ids[ids.duplicated(keep=False) & (ids != "")]
     for value in sorted(set(dup)):
         rows = [str(p + 2) for p in np.flatnonzero((ids == value).to_numpy())]
-        errors.add(label, f"duplicate id {value} (rows {', '.join(rows)})")
+        errors.add(label, Message("duplicate_rows", value=value, rows=", ".join(rows)))
     return ids
 
 
@@ -127,7 +136,7 @@ def towns_frame(
     """
     errors = RowErrors(label)
     if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
-        raise ScenarioError({"towns": ["must be a .csv/.xlsx path or a non-empty list of records"]}, source)
+        raise ScenarioError({"towns": [Message("table_records")]}, source)
     frame = pd.DataFrame.from_records(records)
     required = list(dict.fromkeys([*TOWN_COLUMNS, *numeric_columns, *signed_columns]))
     if not _column_problems(frame, required, label, errors):
@@ -138,7 +147,7 @@ def towns_frame(
     for pos in np.flatnonzero(pilots.isna().to_numpy()):
         errors.add(
             errors.where(pos, out["id"].iat[pos]),
-            f"pilot: {frame['pilot'].iat[pos]!r} is not true/false, 1/0 or 是/否",
+            Message("cell_not_a_bool", column="pilot", value=repr(frame["pilot"].iat[pos])),
         )
     out["pilot"] = pilots.fillna(False).astype(bool)
     for column in dict.fromkeys(["population", "area_km2", "gdp", *numeric_columns]):
@@ -159,17 +168,17 @@ def boolean_column(frame: pd.DataFrame, column: str, label: str, source: str | N
     if values.isna().any():
         pos = int(np.flatnonzero(values.isna().to_numpy())[0])
         raise ScenarioError(
-            {f"{label} row {pos + 2}": [f"{column}: {frame[column].iat[pos]!r} is not true/false, 1/0 or 是/否"]},
+            {f"{label} row {pos + 2}": [Message("cell_not_a_bool", column=column, value=repr(frame[column].iat[pos]))]},
             source,
         )
     return values.astype(bool).to_numpy()
 
 
 def projects_frame(records, *, label, town_ids, years, source) -> pd.DataFrame:
-    """Validated projects table (SPEC §1.5)."""
+    """Validated projects table (docs/model.md §1.5)."""
     errors = RowErrors(label)
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise ScenarioError({"special_transfers.projects": ["must be a .csv/.xlsx path or a list of records"]}, source)
+        raise ScenarioError({"special_transfers.projects": [Message("table_records_or_empty")]}, source)
     frame = pd.DataFrame.from_records(records)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in PROJECT_COLUMNS}).astype(
@@ -181,35 +190,35 @@ def projects_frame(records, *, label, town_ids, years, source) -> pd.DataFrame:
     out["town"] = frame["town"].map(lambda v: "" if v is None else str(v).strip())
     known = set(town_ids)
     for pos in np.flatnonzero(~out["town"].isin(known).to_numpy()):
-        errors.add(errors.where(pos, out["id"].iat[pos]), f"town: unknown town {out['town'].iat[pos]!r}")
+        errors.add(errors.where(pos, out["id"].iat[pos]), Message("cell_unknown_town", town=repr(out["town"].iat[pos])))
     year = _numeric(frame, "year", errors)
     bad_year = ~year.between(years[0], years[1]) & year.notna()
     for pos in np.flatnonzero(bad_year.to_numpy()):
         errors.add(
             errors.where(pos, out["id"].iat[pos]),
-            f"year: {year.iat[pos]:g} is outside the simulated years {years[0]}-{years[1]}",
+            Message("cell_year_outside", value=float(year.iat[pos]), first=years[0], last=years[1]),
         )
     for pos in np.flatnonzero((year.notna() & (year != year.round())).to_numpy()):
-        errors.add(errors.where(pos, out["id"].iat[pos]), f"year: {year.iat[pos]:g} is not a whole year")
+        errors.add(errors.where(pos, out["id"].iat[pos]), Message("cell_not_whole_year", value=float(year.iat[pos])))
     out["year"] = year.fillna(years[0]).round().astype("int64")
     out["category"] = frame["category"].map(lambda v: "" if v is None else str(v).strip())
     for column in ("cost", "grant", "score"):
         out[column] = _numeric(frame, column, errors)
     rate = _numeric(frame, "cofinancing_rate", errors)
     for pos in np.flatnonzero((rate > 1).to_numpy()):
-        errors.add(errors.where(pos, out["id"].iat[pos]), f"cofinancing_rate: {rate.iat[pos]:g} is above 1")
+        errors.add(errors.where(pos, out["id"].iat[pos]), Message("cell_rate_above_one", value=float(rate.iat[pos])))
     out["cofinancing_rate"] = rate
     over = out["grant"] > out["cost"]
     for pos in np.flatnonzero(over.to_numpy()):
         errors.add(
             errors.where(pos, out["id"].iat[pos]),
-            f"grant: {out['grant'].iat[pos]:g} exceeds the project's cost {out['cost'].iat[pos]:g}",
+            Message("cell_grant_over_cost", value=float(out["grant"].iat[pos]), cost=float(out["cost"].iat[pos])),
         )
     keys = frame["key_project"].map(parse_bool)
     for pos in np.flatnonzero(keys.isna().to_numpy()):
         errors.add(
             errors.where(pos, out["id"].iat[pos]),
-            f"key_project: {frame['key_project'].iat[pos]!r} is not true/false, 1/0 or 是/否",
+            Message("cell_not_a_bool", column="key_project", value=repr(frame["key_project"].iat[pos])),
         )
     out["key_project"] = keys.fillna(False).astype(bool)
     extra = [c for c in frame.columns if c not in PROJECT_COLUMNS]

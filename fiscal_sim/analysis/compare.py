@@ -1,4 +1,4 @@
-"""Scenario comparison (方案比较, SPEC §3 ``compare``): summaries and differences against a baseline.
+"""Scenario comparison (方案比较, docs/model.md §3 ``compare``): summaries and differences against a baseline.
 
 Every difference is ``scenario − baseline``: a positive ``resources_diff`` means the town has more
 under the scenario. Towns and years are matched by id and year; a town or year only one side has gets
@@ -13,20 +13,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
-from .records import frame_records, json_value  # noqa: F401  (json_value re-exported)
-from .result import COUNTY_COLUMNS, INDICATOR_COLUMNS, Result
+from .. import catalogue
+from ..catalogue import KEY_TOWN_COLUMNS, Outcome
+from ..errors import Message, ScenarioError
+from ..result import COUNTY_COLUMNS, INDICATOR_COLUMNS, Result, simulate
+from ..scenario.load import is_records
 
-KEY_TOWN_COLUMNS = ("own_revenue", "general_transfer", "special_transfer", "resources", "balance", "gap")
-SUMMARY_COLUMNS = [
-    "label", "name", "unit", "first_year", "last_year", "required_transfers", "general_transfers", "coverage",
-    "special_transfers", "county_balance", "county_balance_min", "county_balance_min_year", "gini_before",
-    "gini_after", "cv_before", "cv_after", "pilots_active",
-]  # fmt: skip
-SETTINGS_COLUMNS = ["label", "path", "baseline", "scenario"]
-WINNERS_COLUMNS = [
-    "label", "rank", "town", "name", "resources_baseline", "resources_scenario", "change", "change_pct", "outcome",
-]  # fmt: skip
+SUMMARY_COLUMNS = list(catalogue.RESULT_TABLES["summary"].keys)
+SETTINGS_COLUMNS = list(catalogue.RESULT_TABLES["settings"].keys)
+WINNERS_COLUMNS = list(catalogue.RESULT_TABLES["winners_losers"].keys)
 FRAMES = ("summary", "summary_by_year", "towns", "years", "winners_losers", "settings")
 NOT_SETTINGS = ("name", "description")  # top-level keys that label a scenario rather than set it
 _MISSING = object()
@@ -34,7 +29,7 @@ _MISSING = object()
 
 @dataclass(eq=False)
 class Comparison:
-    """What :func:`compare` returns: summaries, differences against the baseline, and charts."""
+    """What :func:`compare` returns: summaries and differences against the baseline (charts: :mod:`fiscal_sim.io.charts`)."""
 
     results: dict[str, Result]
     baseline: str
@@ -48,31 +43,6 @@ class Comparison:
 
     def __post_init__(self):
         self.labels = list(self.results)
-
-    def chart(self, name: str, **kw):
-        """A chart of :data:`fiscal_sim.charts.CHARTS` over all scenarios (a matplotlib Figure)."""
-        from .charts import make_chart  # matplotlib is imported only when a chart is drawn
-
-        return make_chart(name, self.results, **kw)
-
-    def chart_data(self, name: str, **kw) -> pd.DataFrame:
-        """The numbers behind :meth:`chart`."""
-        from .charts import chart_data
-
-        return chart_data(name, self.results, **kw)
-
-    def to_dict(self) -> dict:
-        """JSON-ready data for the HTTP API: frames as lists of records, NaN → None."""
-        return {
-            "baseline": self.baseline,
-            "labels": self.labels,
-            "scenarios": {label: {"name": r.name, "unit": r.unit} for label, r in self.results.items()},
-            **{name: frame_records(getattr(self, name)) for name in FRAMES},
-        }
-
-
-# ---------------------------------------------------------------------------------------------
-# JSON-ready values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,8 +170,8 @@ def winners_losers(towns: pd.DataFrame) -> pd.DataFrame:
     tolerance = 1e-9 * np.maximum(1.0, base.abs())
     sums["outcome"] = np.select(
         [sums["change"] > tolerance, sums["change"] < -tolerance, sums["change"].notna()],
-        ["gain", "loss", "no change"],
-        default="not comparable",
+        [Outcome.GAIN.value, Outcome.LOSS.value, Outcome.NO_CHANGE.value],
+        default=Outcome.NOT_COMPARABLE.value,
     )
     sums = sums.sort_values(["label", "change"], ascending=[True, False], na_position="last", kind="stable")
     order = {label: n for n, label in enumerate(dict.fromkeys(towns["label"]))}
@@ -214,17 +184,13 @@ def winners_losers(towns: pd.DataFrame) -> pd.DataFrame:
 # settings that differ
 
 
-def _is_records(value) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) and "id" in r for r in value)
-
-
 def _lookup(tree, path: list[str]):
     """The value at an override path in a document or config (list records by id), or _MISSING."""
     node = tree
     for seg in path:
         if isinstance(node, dict) and seg in node:
             node = node[seg]
-        elif _is_records(node):
+        elif is_records(node):
             node = next((r for r in node if str(r["id"]) == seg), _MISSING)
             if node is _MISSING:
                 return _MISSING
@@ -258,7 +224,7 @@ def _diff(a, b, path: list[str], configs: tuple[dict, dict], out: list[tuple]) -
             if not path and key in NOT_SETTINGS:
                 continue
             _diff(a.get(key, _MISSING), b.get(key, _MISSING), [*path, str(key)], configs, out)
-    elif _is_records(a) and _is_records(b):
+    elif is_records(a) and is_records(b):
         by_id_a = {str(r["id"]): r for r in a}
         by_id_b = {str(r["id"]): r for r in b}
         for key in dict.fromkeys([*by_id_a, *by_id_b]):
@@ -302,12 +268,12 @@ def compare(results: dict[str, Result], baseline: str | None = None) -> Comparis
     a document) is simulated first.
     """
     if not isinstance(results, dict) or not results:
-        raise ScenarioError({"scenarios": ["give at least one scenario to compare"]})
+        raise ScenarioError({"scenarios": [Message("length_min", n=1)]})
     if baseline is None:
         baseline = next(iter(results))
     if baseline not in results:
         known = ", ".join(map(str, results))
-        raise ScenarioError({"baseline": [f"unknown label {baseline!r}; the labels are {known}"]})
+        raise ScenarioError({"baseline": [Message("not_a_choice", choices=known, value=repr(baseline))]})
     results = {str(label): _as_result(value) for label, value in results.items()}
     baseline = str(baseline)
     towns = town_differences(results, baseline)
@@ -324,8 +290,4 @@ def compare(results: dict[str, Result], baseline: str | None = None) -> Comparis
 
 
 def _as_result(value) -> Result:
-    if isinstance(value, Result):
-        return value
-    from . import simulate
-
-    return simulate(value)
+    return value if isinstance(value, Result) else simulate(value)

@@ -1,4 +1,4 @@
-"""Monte Carlo of GDP growth (不确定性分析, SPEC §1.9): how required transfers, the transfers paid and
+"""Monte Carlo of GDP growth (不确定性分析, docs/model.md §1.9): how required transfers, the transfers paid and
 the county's balance spread when growth is uncertain, and how likely each pilot is to lose its status.
 
 Growth in draw d, year t, town i is ``g[t,i] + sd·(√c·z[d,t] + √(1−c)·e[d,t,i])`` with z (a shock
@@ -14,7 +14,6 @@ memory bound (or the caller) picks.
 
 from __future__ import annotations
 
-import numbers
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,22 +21,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .engine import Model, compile_model, run
-from .errors import ScenarioError
-from .records import frame_records
-from .result import Result
-from .scenario import Scenario, load_scenario
-from .schema import MAX_DRAWS
+from ..catalogue import MAX_DRAWS, MONTECARLO_SERIES, PERCENTILES
+from ..engine import Model, run
+from ..errors import Message, ScenarioError
+from ..numbers import is_integer
+from ..result import Result, simulate
+from ..scenario import Scenario, as_scenario
 
 BLOCK = 32  # draws per random-number block; fixed, so the numbers do not depend on the chunk size
 MEMORY_BUDGET = 1 << 30  # bytes a chunk's arrays may take (about 1 GB)
 MAX_CHUNK_DRAWS = 1024  # larger chunks amortise nothing more and run slower (cache, iterative rationing)
-PERCENTILES = (5, 50, 95)
-SUMMARY_SERIES = {  # summary column prefix -> county array of the engine
+ENGINE_SERIES = {
     "required_transfers": "required_transfers",
     "general_transfers": "general_transfers_paid",
     "county_balance": "balance",
 }
+SUMMARY_SERIES = {name: ENGINE_SERIES[name] for name in MONTECARLO_SERIES}  # summary column -> county array
 
 
 @dataclass
@@ -65,20 +64,6 @@ class MonteCarloResult:
     samples: dict = field(repr=False)
     central: Result = field(repr=False)
 
-    def to_dict(self) -> dict:
-        """Everything but the samples and the central run, as JSON-able Python values."""
-        return {
-            "name": self.name,
-            "unit": self.unit,
-            "years": [int(y) for y in self.years],
-            "draws": int(self.draws),
-            "seed": int(self.seed),
-            "gdp_growth_sd": float(self.gdp_growth_sd),
-            "common_share": float(self.common_share),
-            "summary": frame_records(self.summary),
-            "pilots": frame_records(self.pilots),
-        }
-
 
 # ---------------------------------------------------------------------------------------------
 # settings
@@ -88,22 +73,16 @@ def _settings(scenario: Scenario, draws, seed) -> tuple[int, int, float, float]:
     """Draws, seed, sd and common share: arguments first, then the scenario's ``uncertainty`` block."""
     block = scenario.config.get("uncertainty")
     if block is None and draws is None:
-        raise ScenarioError(
-            {
-                "uncertainty": [
-                    "the scenario has no uncertainty block: add one (draws, seed, gdp_growth_sd) or give draws"
-                ]
-            }
-        )
+        raise ScenarioError({"uncertainty": [Message("no_uncertainty")]})
     block = block or {"draws": None, "seed": None, "gdp_growth_sd": 0.0, "common_share": 0.0}
     draws = block["draws"] if draws is None else draws
-    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or not 1 <= draws <= MAX_DRAWS:
-        raise ScenarioError({"draws": [f"must be a whole number from 1 to {MAX_DRAWS:,}, got {draws!r}"]})
+    if not is_integer(draws) or not 1 <= draws <= MAX_DRAWS:
+        raise ScenarioError({"draws": [Message("between", min=1, max=MAX_DRAWS, value=repr(draws))]})
     seed = block["seed"] if seed is None else seed
     if seed is None:
         seed = secrets.randbits(53)  # recorded in the result, so the run can be repeated
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ScenarioError({"seed": [f"must be a non-negative whole number, got {seed!r}"]})
+    if not is_integer(seed) or seed < 0:
+        raise ScenarioError({"seed": [Message("at_least", min=0, value=repr(seed))]})
     return int(draws), int(seed), float(block["gdp_growth_sd"]), float(block["common_share"])
 
 
@@ -124,8 +103,8 @@ def chunk_draws(model: Model, draws: int, chunk_size: int | None = None, budget:
     """
     if chunk_size is None:
         chunk_size = min(budget // bytes_per_draw(model), MAX_CHUNK_DRAWS)
-    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
-        raise ScenarioError({"chunk_size": [f"must be a positive whole number, got {chunk_size!r}"]})
+    elif not is_integer(chunk_size) or chunk_size < 1:
+        raise ScenarioError({"chunk_size": [Message("at_least", min=1, value=repr(chunk_size))]})
     blocks = max(1, int(chunk_size) // BLOCK)
     return min(blocks * BLOCK, -(-draws // BLOCK) * BLOCK)
 
@@ -179,12 +158,11 @@ def montecarlo(
     as many as fit in about 1 GB, at most :data:`MAX_CHUNK_DRAWS`). ``progress(done, total)`` is
     called after each chunk.
     """
-    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    scenario = as_scenario(scenario)
     draws, seed, sd, common_share = _settings(scenario, draws, seed)
-    model = compile_model(scenario)
-    central_trace = run(model, model.growth[None])
-    central = Result(model, central_trace)
-    special = central_trace.special
+    central = simulate(scenario)
+    model = central.model
+    special = central.trace.special
     fixed = (special.grant_by_town, special.cofinancing_by_town) if special is not None else None
     n_years = model.growth.shape[0]
     step = chunk_draws(model, draws, chunk_size)

@@ -1,0 +1,1 @@
+"""Analyses above the engine: comparison, Monte Carlo and goal seeking."""

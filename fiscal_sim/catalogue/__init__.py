@@ -1,0 +1,200 @@
+"""The catalogue (字段目录): every scenario key, table column, choice, chart and message, said once.
+
+Each fact about a field (its kind, range or choices, unit, default, Chinese and English label and
+help) lives in :mod:`.fields` or :mod:`.tables`; schemas, the Excel template and reader, the page,
+``explain``, charts, workbooks and ``docs/scenario-format.md`` all read it from here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .charts import CHART_FORMATS, CHARTS, EQUALITY_LINE, LEGEND_SCENARIO, MONTECARLO_BAND, Chart
+from .choices import (
+    SPLIT_PARAMETERS,
+    AssessmentIndicator,
+    Curve,
+    Eligible,
+    Language,
+    Outcome,
+    PoolMode,
+    PriorityKey,
+    ProjectReason,
+    Rationing,
+    SpecialMethod,
+    SplitRule,
+)
+from .fields import MAX_DRAWS, MAX_YEARS, SCENARIO, VARIANT_KEYS, blocks
+from .kinds import LANGS, Block, Choice, Column, Field, Table, Text, Unit
+from .messages import MESSAGES, ROW_ID, ROW_WHERE
+from .tables import INPUT_TABLES, KEY_TOWN_COLUMNS, MONTECARLO_SERIES, PERCENTILES, RESULT_TABLES, SUFFIXES
+
+__all__ = [
+    "AssessmentIndicator", "Block", "CHART_FORMATS", "CHARTS", "Chart", "EQUALITY_LINE", "LEGEND_SCENARIO", "MONTECARLO_BAND", "Choice", "Column", "Curve", "Eligible", "Field",
+    "INPUT_TABLES", "KEY_TOWN_COLUMNS", "LANGS", "Language", "MAX_DRAWS", "MAX_YEARS", "MESSAGES",
+    "MONTECARLO_SERIES", "Outcome", "PERCENTILES", "PoolMode", "PriorityKey", "ProjectReason", "RESULT_TABLES",
+    "Rationing", "SCENARIO", "SPLIT_PARAMETERS", "SUFFIXES", "SpecialMethod", "SplitRule", "Table", "Text",
+    "Unit", "VARIANT_KEYS", "blocks", "column", "column_label", "describe_key", "field", "message", "path_label",
+    "split_suffix",
+]  # fmt: skip
+
+_INDEX = re.compile(r"\[([^\]]*)\]")
+_ROW = re.compile(r"^(towns|projects) row (\d+)(?: \(id (.*)\))?$")
+
+
+def _segments(path: str) -> list[str]:
+    """``revenue_items[vat].split`` and ``revenue_items.vat.split`` alike, as segments."""
+    return [s for s in _INDEX.sub(r".\1", str(path)).split(".")]
+
+
+def _walk(path: str):
+    """``(field, id)`` for each field along a key path (``id`` of the record entered, if any); None if unknown."""
+    out = []
+    block: Block | None = SCENARIO
+    segments = _segments(path)
+    n = 0
+    while n < len(segments):
+        seg = segments[n]
+        if block is None or seg not in block:
+            return None
+        f = block[seg]
+        record = None
+        if f.kind == "records":
+            if n + 1 < len(segments):
+                record = segments[n + 1]
+                n += 1
+            block = f.block
+        elif f.kind == "block":
+            block = f.block
+        elif f.kind == "map":
+            out.append((f, None))
+            if n + 1 < len(segments):
+                out.append((f.values or f, segments[n + 1]))
+                n += 1
+            if n + 1 < len(segments):
+                return None
+            return out
+        else:
+            block = None
+        out.append((f, record))
+        n += 1
+    return out
+
+
+def field(path: str) -> Field | None:
+    """The field a key path names, in any of its spellings, or None.
+
+    >>> field("revenue_items.vat.split.town_share").label("en")
+    'town share'
+    >>> field("revenue_items[vat].split.town_share").unit.code
+    'share'
+    >>> field("growth.drivers.population").label("zh")
+    '年增长率'
+    >>> field("no.such.key") is None
+    True
+    """
+    steps = _walk(path)
+    return steps[-1][0] if steps else None
+
+
+def path_label(path: str, lang: str = "zh") -> str:
+    """A key path in words: ``收入项目 vat › 分成规则 › 乡镇分成比例``; the path itself when unknown.
+
+    >>> path_label("revenue_items[vat].split.town_share", "en")
+    'revenue items vat › split rule › town share'
+    >>> path_label("growth.drivers.students", "zh")
+    '增长 › 乡镇表各列年增长率 › students'
+    """
+    steps = _walk(path)
+    if not steps:
+        return str(path)
+    parts = []
+    for f, record in steps:
+        if record is None:
+            parts.append(f.label(lang))
+        elif f.kind == "records":
+            parts.append(f"{f.label(lang)} {record}")
+        else:
+            parts.append(record)  # a free key of a map (a towns column, a category)
+    return " › ".join(parts)
+
+
+def split_suffix(key: str) -> tuple[str, str]:
+    """``("resources", "_diff")`` for ``resources_diff``; ``(key, "")`` without a known suffix."""
+    for suffix in SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)], suffix
+    return key, ""
+
+
+_SEARCH_ORDER = ("towns", "county", "indicators", "revenue", "projects", "summary", "winners_losers")
+
+
+def column(key: str, table: str | None = None) -> Column | None:
+    """The column ``key`` of a result ``table`` (or the first table that has it); suffixes are stripped.
+
+    >>> column("gap").label("zh")
+    '标准财政收支缺口'
+    >>> column("own_revenue", "county").label("zh")
+    '县本级收入'
+    >>> column("county_balance_p95").unit.code
+    'signed_money'
+    """
+    base, _ = split_suffix(key)
+    tables = [RESULT_TABLES[table]] if table in RESULT_TABLES else []
+    tables += [RESULT_TABLES[name] for name in _SEARCH_ORDER] + list(RESULT_TABLES.values())
+    for t in tables:
+        for name in (key, base):
+            if name in t:
+                return t[name]
+    if table in INPUT_TABLES and key in INPUT_TABLES[table]:
+        return INPUT_TABLES[table][key]
+    return None
+
+
+def column_label(key: str, table: str | None = None, lang: str = "zh") -> str:
+    """A column's heading in ``lang`` (suffixes in words); the key itself when the catalogue lacks it.
+
+    >>> column_label("resources_diff", "differences", "zh")
+    '可用财力变化'
+    >>> column_label("county_balance_p5", None, "en")
+    'county balance (P5)'
+    """
+    col = column(key, table)
+    if col is None:
+        return key
+    base, suffix = split_suffix(key)
+    if col.key == key or not suffix:
+        return col.label(lang)
+    return col.label(lang) + SUFFIXES[suffix].label(lang)
+
+
+def message(code: str, lang: str = "en", **params) -> str:
+    """The text of message ``code`` in ``lang`` with its values filled in."""
+    zh, en = MESSAGES[code]
+    return (zh if lang == "zh" else en).format(**params)
+
+
+def describe_key(key: str, lang: str = "zh") -> str:
+    """An error's key in words: a key path by its labels, a table row by table and row.
+
+    >>> describe_key("towns row 4 (id T03)", "zh")
+    '乡镇表第 4 行（T03）'
+    >>> describe_key("_schema", "en")
+    ''
+    """
+    if key in ("_schema", ""):
+        return ""
+    row = _ROW.match(key)
+    if row:
+        table = INPUT_TABLES[row.group(1)].label(lang)
+        ident = row.group(3)
+        zh_id, en_id = ROW_ID
+        id_part = (zh_id if lang == "zh" else en_id).format(id=ident) if ident else ""
+        zh, en = ROW_WHERE
+        return (zh if lang == "zh" else en).format(table=table, row=row.group(2), id_part=id_part)
+    if key in INPUT_TABLES:
+        return INPUT_TABLES[key].label(lang)
+    if key.startswith("set."):
+        return path_label(key[4:], lang)
+    return path_label(key, lang)

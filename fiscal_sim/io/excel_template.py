@@ -1,0 +1,696 @@
+"""The scenario as an Excel workbook (方案工作簿): the empty template, a scenario written into it, and
+reading a filled one back into a scenario document (docs/scenario-format.md).
+
+Every sheet, row and column is derived from the catalogue: the scenario's own keys on a ``scenario``
+sheet, each part of the scenario (``county``, ``general_transfer`` …) on a key/value sheet of its own,
+each list of records (``revenue_items``, ``factors`` …) and each table (``towns``, ``projects``) on a
+table sheet, and a last sheet (说明 fields) explaining every key in Chinese and English. A key added to
+the catalogue appears here, is read back, and is explained, with no change to this module.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .. import catalogue
+from ..catalogue import Block, Field
+from ..errors import ScenarioError
+from ..scenario.tables import parse_bool
+from .excel_cells import display_width, put, save_workbook, style_header, workbook_bytes
+
+FIELDS_SHEET = "说明 fields"
+KV_HEADERS = ("key", "value", "说明", "description")
+TEMPLATE_ROWS = 1000  # rows given choice lists in table sheets
+YEAR_ROWS = {  # ``years: [first, last]`` is two rows of the scenario sheet
+    "first_year": catalogue.Text(
+        "首个模拟年度", "first simulated year", "乡镇表为其上一年的基期数据", "the towns table holds the year before"
+    ),
+    "last_year": catalogue.Text("最后一个模拟年度", "last simulated year"),
+}
+TEMPLATE_DEFAULTS = {"schema_version": 1, "unit": "万元"}
+SCALAR_KINDS = (
+    "number",
+    "integer",
+    "text",
+    "bool",
+    "choice",
+    "numbers",
+    "integers",
+    "texts",
+    "choices",
+    "pool",
+    "growth",
+)
+KIND_WORDS = {
+    "text": ("文本", "text"),
+    "choice": ("选项", "a choice"),
+    "number": ("数字", "number"),
+    "integer": ("整数", "whole number"),
+    "bool": ("是/否", "true/false"),
+    "numbers": ("数字列表，逗号分隔", "numbers, comma-separated"),
+    "integers": ("整数列表，逗号分隔", "whole numbers, comma-separated"),
+    "texts": ("文本列表，逗号分隔", "texts, comma-separated"),
+    "choices": ("选项列表，逗号分隔", "choices, comma-separated"),
+    "pool": ("数字、空或 county_surplus", "a number, empty or county_surplus"),
+    "growth": ("数字、逐年数字或列名", "a number, one per year, or a column"),
+    "map": ("每个键一行：键.名称", "one row per key: KEY.NAME"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# the layout, derived from the catalogue
+
+
+@dataclass(frozen=True)
+class Row:
+    """A key/value row: its key on the sheet, the catalogue field, and the document path it fills."""
+
+    key: str
+    field: Field
+    target: tuple[str, ...]  # keys from the sheet's block to the value
+    pattern: bool = False  # a map: ``key.NAME`` rows
+    cls: str | None = None  # a growth rate of pilot or other towns (``gdp.pilot``)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    kind: str  # "kv" | "records" | "table"
+    path: tuple[str, ...]  # where in the document the sheet's block, records or table sits
+    rows: tuple[Row, ...] = ()  # kv
+    columns: tuple[tuple[str, object, tuple[str, ...]], ...] = ()  # records/table: (header, Field|Column, target)
+
+    @property
+    def table(self) -> catalogue.Table | None:
+        return catalogue.INPUT_TABLES.get(self.name) if self.kind == "table" else None
+
+
+def _kv_rows(block: Block, prefix: tuple[str, ...] = ()) -> list[Row]:
+    rows = []
+    for f in block.fields:
+        key = ".".join((*prefix, f.key))
+        if f.kind in SCALAR_KINDS:
+            rows.append(Row(key, f, (*prefix, f.key)))
+            if f.kind == "growth":
+                rows += [Row(f"{key}.{cls}", f, (*prefix, f.key), cls=cls) for cls in ("pilot", "other")]
+        elif f.kind == "block":
+            rows += _kv_rows(f.block, (*prefix, f.key))
+        elif f.kind == "map":
+            if f.choices is not None:
+                rows += [Row(f"{key}.{c.value}", f.values, (*prefix, f.key, c.value)) for c in f.choices]
+            else:
+                rows.append(Row(key, f, (*prefix, f.key), pattern=True))
+    return rows
+
+
+def _record_columns(block: Block) -> list[tuple[str, Field, tuple[str, ...]]]:
+    columns = []
+    for f in block.fields:
+        if f.kind in SCALAR_KINDS:
+            columns.append((f.key, f, (f.key,)))
+        elif f.kind == "block":  # a rule inside a record (split): its keys beside the record's
+            columns += [(g.key, g, (f.key, g.key)) for g in f.block.fields if g.kind in SCALAR_KINDS]
+    return columns
+
+
+def _sheets_of(block: Block, path: tuple[str, ...]) -> list[Sheet]:
+    out = [Sheet(block.name, "kv", path, rows=tuple(_kv_rows(block)))]
+    for f in block.fields:
+        out += _field_sheets(f, (*path, f.key))
+    return out
+
+
+def _field_sheets(f: Field, path: tuple[str, ...]) -> list[Sheet]:
+    if f.kind == "table":
+        table = catalogue.INPUT_TABLES[f.table]
+        return [Sheet(f.table, "table", path, columns=tuple((c.key, c, (c.key,)) for c in table.columns))]
+    if f.kind == "records":
+        return [Sheet(f.key, "records", path, columns=tuple(_record_columns(f.block)))]
+    if f.kind == "block" and len(path) == 1:
+        return _sheets_of(f.block, path)
+    return []
+
+
+def template_sheets() -> list[Sheet]:
+    """Every sheet of the scenario workbook, in order: the scenario's own keys first."""
+    top = [f for f in catalogue.SCENARIO.fields if f.kind in SCALAR_KINDS and f.key != "years"]
+    rows = [Row(f.key, f, (f.key,)) for f in top]
+    rows += [
+        Row(key, Field("years", "integer", text, unit=catalogue.Unit.YEAR), ("years", str(n)))
+        for n, (key, text) in enumerate(YEAR_ROWS.items())
+    ]
+    sheets = [Sheet("scenario", "kv", (), rows=tuple(rows))]
+    for f in catalogue.SCENARIO.fields:
+        sheets += _field_sheets(f, (f.key,))
+    return sheets
+
+
+SHEETS = template_sheets()
+SHEET_BY_NAME = {s.name: s for s in SHEETS}
+
+
+def _row_words(row: Row, lang: str) -> str:
+    if row.key in YEAR_ROWS:
+        text = YEAR_ROWS[row.key]
+        return " — ".join(p for p in (text.label(lang), text.help(lang)) if p)
+    f = row.field
+    label = f.label(lang)
+    if row.cls is not None:
+        label += {"pilot": ("（试点镇）", " (pilot towns)"), "other": ("（其他乡镇）", " (other towns)")}[row.cls][
+            lang != "zh"
+        ]
+    return " — ".join(p for p in (label, f.help(lang), _range_words(f, lang)) if p)
+
+
+def _range_words(f, lang: str) -> str:
+    """Choices, range and default of a field, as the fields sheet and comments show them."""
+    parts = []
+    choices = getattr(f, "choices", None)
+    if choices is not None:
+        parts.append(" / ".join(f"{c.value} {c.label(lang)}" for c in choices))
+    if isinstance(f, Field) and f.kind in ("number", "integer") and f.unit is not catalogue.Unit.NONE:
+        lo, hi, lo_in, hi_in = f.range
+        if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
+            parts.append(f"{lo:g}–{hi:g}")
+        elif lo is not None and math.isfinite(lo):
+            parts.append(("≥ " if lo_in else "> ") + f"{lo:g}")
+    if isinstance(f, Field) and f.default is not None and not callable(f.default):
+        parts.append(("默认 " if lang == "zh" else "default ") + str(f.default))
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# the empty template
+
+
+def _choices(ws, codes: tuple[str, ...], cells: str) -> None:
+    dv = DataValidation(type="list", formula1='"' + ",".join(codes) + '"', allow_blank=True)
+    ws.add_data_validation(dv)
+    dv.add(cells)
+
+
+def _fields_rows() -> list[tuple]:
+    rows = []
+    for sheet in SHEETS:
+        if sheet.kind == "kv":
+            for row in sheet.rows:
+                key = f"{row.key}.<…>" if row.pattern else row.key
+                kind = KIND_WORDS["map" if row.pattern else row.field.kind]
+                rows.append((sheet.name, key, f"{kind[0]} {kind[1]}", _row_words(row, "zh"), _row_words(row, "en")))
+        else:
+            for name, spec, _ in sheet.columns:
+                kind = KIND_WORDS.get(spec.kind, KIND_WORDS["text"])
+                zh = " — ".join(p for p in (spec.label("zh"), spec.help("zh"), _range_words(spec, "zh")) if p)
+                en = " — ".join(p for p in (spec.label("en"), spec.help("en"), _range_words(spec, "en")) if p)
+                rows.append((sheet.name, name, f"{kind[0]} {kind[1]}", zh, en))
+            if sheet.name == "towns":
+                rows.append(
+                    (
+                        sheet.name,
+                        "…",
+                        "",
+                        "其他列：各收入项目征收额、支出因素、支出成本差异系数、定额上解等，列名与其他表引用的一致",
+                        "more columns: each item's amount, drivers, cost factors, remittances, named as the other sheets name them",
+                    )
+                )
+    return rows
+
+
+def build_template() -> Workbook:
+    """The empty scenario workbook (see :func:`write_template`)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        if sheet.kind == "kv":
+            ws.append(list(KV_HEADERS))
+            for row in sheet.rows:
+                if row.pattern:
+                    continue  # a map's rows are the user's own keys: explained on the fields sheet
+                ws.append(
+                    [
+                        row.key,
+                        TEMPLATE_DEFAULTS.get(row.key) if not sheet.path else None,
+                        _row_words(row, "zh"),
+                        _row_words(row, "en"),
+                    ]
+                )
+                if row.field.kind in (
+                    "texts",
+                    "numbers",
+                    "integers",
+                    "choices",
+                    "growth",
+                ):  # keep "0.08, 0.07" as typed
+                    ws.cell(row=ws.max_row, column=2).number_format = "@"
+                if row.field.choices is not None and row.field.kind == "choice":
+                    _choices(ws, row.field.choices.codes(), f"B{ws.max_row}")
+            style_header(ws, [24, 24, 60, 60])
+        else:
+            ws.append([name for name, _, _ in sheet.columns])
+            for j, (_, spec, _) in enumerate(sheet.columns, start=1):
+                words = f"{spec.label('zh')} {spec.help('zh')}\n{spec.label('en')} {spec.help('en')}".strip()
+                ws.cell(row=1, column=j).comment = Comment(words, "fiscal-sim", width=300, height=90)
+                letter = get_column_letter(j)
+                if spec.kind in (
+                    "text",
+                    "texts",
+                    "numbers",
+                    "choices",
+                ):  # ids like 001 and lists like 800, 2000 stay text
+                    ws.column_dimensions[letter].number_format = "@"
+                if spec.choices is not None and spec.kind == "choice":
+                    _choices(ws, spec.choices.codes(), f"{letter}2:{letter}{TEMPLATE_ROWS}")
+            style_header(ws, [max(display_width(name), 12) for name, _, _ in sheet.columns])
+    ws = wb.create_sheet(FIELDS_SHEET)
+    ws.append(["sheet", "field", "类型 kind", "说明", "description"])
+    for row in _fields_rows():
+        ws.append(list(row))
+    style_header(ws, [22, 26, 30, 70, 70])
+    return wb
+
+
+def write_template(path) -> None:
+    """Write an empty scenario workbook to fill in (``fiscal-sim template OUT.xlsx``)."""
+    save_workbook(build_template(), path)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading cells
+
+
+_EMPTY = object()
+LIST_SEPARATORS = (",", "，", ";", "；")
+
+
+class _CellError(ValueError):
+    pass
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _split(text: str) -> list[str]:
+    for sep in LIST_SEPARATORS[1:]:
+        text = text.replace(sep, ",")
+    return [part.strip() for part in text.split(",")]
+
+
+def _number(value) -> float:
+    if isinstance(value, bool):
+        raise _CellError(f"not a number ({value!r})")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise _CellError(f"not a finite number ({value!r})")
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _CellError(f"not a number ({value!r})") from None
+        if not math.isfinite(number):
+            raise _CellError(f"not a finite number ({value!r})")
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+    raise _CellError(f"not a number ({value!r})")
+
+
+def _integer(value) -> int:
+    number = _number(value)
+    if float(number) != int(number):
+        raise _CellError(f"not a whole number ({value!r})")
+    return int(number)
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _numbers(value) -> list:
+    if isinstance(value, str):
+        parts = _split(value)
+        if any(p == "" for p in parts):
+            raise _CellError(f"an empty item in the list {value!r}")
+        return [_number(p) for p in parts]
+    return [_number(value)]
+
+
+def _growth(value):
+    """A number, per-year comma-separated numbers, or a towns column name."""
+    if isinstance(value, str):
+        text = value.strip()
+        if any(sep in text for sep in LIST_SEPARATORS):
+            return _numbers(text)
+        try:
+            return _number(text)
+        except _CellError:
+            return text  # a towns column
+    return _number(value)
+
+
+def _per_year(value):
+    """A number or per-year comma-separated numbers."""
+    if isinstance(value, str) and any(sep in value for sep in LIST_SEPARATORS):
+        return _numbers(value)
+    return _number(value)
+
+
+def _pool(value):
+    if isinstance(value, str) and value.strip().lower() in ("county_surplus", "null", "none"):
+        return None if value.strip().lower() in ("null", "none") else "county_surplus"
+    return _number(value)
+
+
+def _boolean(value) -> bool:
+    parsed = parse_bool(value)
+    if parsed is None:
+        raise _CellError(f"{value!r} is not TRUE/FALSE, 1/0 or 是/否")
+    return parsed
+
+
+PARSERS = {
+    "text": _text,
+    "choice": _text,
+    "number": _number,
+    "integer": _integer,
+    "bool": _boolean,
+    "numbers": _numbers,
+    "integers": lambda v: [_integer(x) for x in (_split(v) if isinstance(v, str) else [v])],
+    "texts": lambda v: [p for p in _split(_text(v)) if p],
+    "choices": lambda v: [p for p in _split(_text(v)) if p],
+    "pool": _pool,
+    "growth": _growth,
+    "raw": lambda v: v.strip() if isinstance(v, str) else v,
+}
+
+
+def _parser(spec, sheet: Sheet, name: str):
+    if sheet.name == "towns":
+        return PARSERS["text" if name in ("id", "name") else "raw"]  # checked as a table later
+    if getattr(spec, "per_year", False):
+        return _per_year
+    return PARSERS[spec.kind]
+
+
+def _put(tree: dict, keys: tuple[str, ...], value) -> None:
+    *parents, last = keys
+    for key in parents:
+        tree = tree.setdefault(key, {})
+    tree[last] = value
+
+
+class _WorkbookReader:
+    """Reads the sheets of a filled template, collecting every cell problem before raising."""
+
+    def __init__(self, wb, source: str | None):
+        self.wb = wb
+        self.source = source
+        self.errors: dict[str, list[str]] = {}
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, []).append(message)
+
+    def parse(self, parser, value, sheet: str, row: int, col: int, field: str):
+        """A cell's value; _EMPTY for a blank cell or a bad one (the error is kept)."""
+        if _is_blank(value):
+            return _EMPTY
+        try:
+            return parser(value)
+        except _CellError as exc:
+            self.error(f"{sheet} row {row} column {get_column_letter(col)} ({field})", str(exc))
+            return _EMPTY
+
+    def rows(self, sheet: str) -> list[tuple[int, tuple]]:
+        """Non-empty rows with their spreadsheet row numbers; [] without the sheet."""
+        if sheet not in self.wb.sheetnames:
+            return []
+        ws = self.wb[sheet]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
+        return [
+            (n, row)
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1)
+            if any(not _is_blank(v) for v in row)
+        ]
+
+    def key_values(self, sheet: Sheet) -> dict:
+        """A key/value sheet as a nested dict of the values filled in (keys relative to its block)."""
+        known = {row.key: row for row in sheet.rows if not row.pattern}
+        patterns = [row for row in sheet.rows if row.pattern]
+        out: dict = {}
+        seen: dict[str, int] = {}
+        for n, cells in self.rows(sheet.name):
+            if n == 1:
+                continue
+            key = _text(cells[0]) if cells and not _is_blank(cells[0]) else ""
+            value = cells[1] if len(cells) > 1 else None
+            if not key:
+                if not _is_blank(value):
+                    self.error(f"{sheet.name} row {n} column A (key)", "a value without a key")
+                continue
+            row = known.get(key)
+            target = row.target if row is not None else None
+            if row is None:
+                for p in patterns:
+                    if key.startswith(p.key + ".") and len(key) > len(p.key) + 1:
+                        row, target = p, (*p.target, key[len(p.key) + 1 :])
+                        break
+            if row is None:
+                keys = ", ".join([*known, *(f"{p.key}.…" for p in patterns)])
+                self.error(f"{sheet.name} row {n} column A (key)", f"unknown key {key!r}; keys are {keys}")
+                continue
+            if key in seen:
+                self.error(f"{sheet.name} row {n} column A (key)", f"{key} is given twice (rows {seen[key]} and {n})")
+                continue
+            seen[key] = n
+            spec = row.field.values if row.pattern and row.field.values is not None else row.field
+            parsed = self.parse(_parser(spec, sheet, key), value, sheet.name, n, 2, key)
+            if parsed is not _EMPTY:
+                if row.field.kind == "growth":
+                    target = (*target, row.cls or "")
+                _put(out, target, parsed)
+        for row in sheet.rows:
+            if row.field.kind == "growth" and row.cls is None:
+                self._growth(out, row, sheet.name)
+        return out
+
+    def _growth(self, out: dict, row: Row, sheet: str) -> None:
+        """A growth key's rows as one value: the rate, or ``{pilot, other}`` (per-year lists zipped)."""
+        *parents, key = row.target
+        node = _get(out, tuple(parents))
+        given = node.get(key)
+        if not isinstance(given, dict):
+            return
+        if set(given) == {""}:
+            node[key] = given[""]
+            return
+        if "" in given:
+            self.error(sheet, f"give {row.key}, or {row.key}.pilot and {row.key}.other, not both")
+        elif set(given) != {"pilot", "other"}:
+            self.error(sheet, f"{row.key}.pilot and {row.key}.other go together")
+        else:
+            pilot, other = given["pilot"], given["other"]
+            if isinstance(pilot, list) or isinstance(other, list):
+                n = len(pilot) if isinstance(pilot, list) else len(other)
+                p = pilot if isinstance(pilot, list) else [pilot] * n
+                o = other if isinstance(other, list) else [other] * n
+                if len(p) != len(o):
+                    self.error(sheet, f"{row.key}.pilot has {len(p)} yearly values and {row.key}.other {len(o)}")
+                    return
+                node[key] = [{"pilot": a, "other": b} for a, b in zip(p, o)]
+            else:
+                node[key] = {"pilot": pilot, "other": other}
+            return
+        del node[key]
+
+    def table(self, sheet: Sheet) -> list[dict]:
+        """A table or records sheet as records of the cells filled in (free columns in ``towns``)."""
+        rows = self.rows(sheet.name)
+        if not rows:
+            return []
+        header_row, header = rows[0][0], [None if _is_blank(h) else _text(h) for h in rows[0][1]]
+        specs = {name: (spec, target) for name, spec, target in sheet.columns}
+        columns = []
+        for j, name in enumerate(header, start=1):
+            if name is None:
+                continue
+            where = f"{sheet.name} row {header_row} column {get_column_letter(j)}"
+            if name in [c[1] for c in columns]:
+                self.error(where, f"column {name!r} appears twice")
+            elif name not in specs and sheet.name != "towns":
+                self.error(where, f"unknown column {name!r}; columns are {', '.join(specs)}")
+            else:
+                columns.append((j, name))
+        records = []
+        for n, cells in rows[1:]:
+            record: dict = {}
+            for j, name in columns:
+                value = cells[j - 1] if j - 1 < len(cells) else None
+                spec, target = specs.get(name, (None, (name,)))
+                parser = _parser(spec, sheet, name) if spec is not None else PARSERS["raw"]
+                parsed = self.parse(parser, value, sheet.name, n, j, name)
+                if parsed is not _EMPTY:
+                    _put(record, target, parsed)
+                elif sheet.name == "towns":
+                    record[name] = None  # the towns table keeps every column; a gap is checked later
+            records.append(record)
+        return records
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ScenarioError(self.errors, self.source)
+
+
+def _scenario_document(reader: _WorkbookReader) -> dict:
+    document: dict = {}
+    for sheet in SHEETS:
+        if sheet.kind == "kv":
+            values = reader.key_values(sheet)
+            if not sheet.path:  # the scenario's own keys; years as two rows
+                years = values.pop("years", None)
+                if years is not None:
+                    if set(years) != {"0", "1"}:
+                        reader.error("scenario", "give both first_year and last_year")
+                    else:
+                        values["years"] = [years["0"], years["1"]]
+                document.update(values)
+            elif values:
+                _put(document, sheet.path, {**_get(document, sheet.path), **values})
+        else:
+            records = reader.table(sheet)
+            if records or sheet.path in (("towns",), ("revenue_items",), ("expenditure_functions",)):
+                _put(document, sheet.path, records)
+    special = document.get("special_transfers")
+    if isinstance(special, dict) and "projects" not in special:
+        special["projects"] = []
+    return document
+
+
+def _get(tree: dict, path: tuple[str, ...]) -> dict:
+    for key in path:
+        tree = tree.get(key) or {}
+    return tree
+
+
+def read_scenario_workbook(path) -> dict:
+    """A self-contained scenario document (towns and projects inline) from a filled template.
+
+    Empty optional sheets are left out; a bad cell raises :class:`ScenarioError` naming the sheet,
+    the row and the column. The document still goes through the loader's validation.
+    """
+    source = Path(path).name if isinstance(path, (str, os.PathLike)) else None
+    if source is not None and not Path(path).exists():
+        raise ScenarioError(f"scenario workbook not found: {path}")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:
+        raise ScenarioError(f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", source) from None
+    try:
+        if "scenario" not in wb.sheetnames:
+            raise ScenarioError(
+                "not a scenario workbook: it has no 'scenario' sheet (start from `fiscal-sim template OUT.xlsx`)",
+                source,
+            )
+        reader = _WorkbookReader(wb, source)
+        document = _scenario_document(reader)
+        reader.raise_if_any()
+    finally:
+        wb.close()
+    return document
+
+
+# ---------------------------------------------------------------------------------------------
+# a scenario written into the template
+
+
+def _cell(value):
+    """A document value as a template cell: lists comma-separated, None blank."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _lookup(document: dict, target: tuple[str, ...]):
+    node = document
+    for key in target:
+        if isinstance(node, list) and key.isdigit():
+            node = node[int(key)] if int(key) < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(key)
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+def _fill_kv(ws, sheet: Sheet, block_value: dict) -> None:
+    rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
+
+    def write(key, value):
+        row = rows.get(key)
+        if row is None:
+            row = ws.max_row + 1
+            ws.cell(row=row, column=1, value=key)
+            rows[key] = row
+        put(ws, row, 2, _cell(value))
+
+    for row in sheet.rows:
+        if row.pattern:
+            for name, value in (_lookup(block_value, row.target) or {}).items():
+                write(f"{row.key}.{name}", value)
+            continue
+        value = _lookup(block_value, row.target)
+        if row.field.kind == "growth":
+            by_class = isinstance(value, dict) or (isinstance(value, list) and value and isinstance(value[0], dict))
+            if row.cls is None and not by_class and value is not None:
+                write(row.key, value)
+            elif row.cls is not None and by_class:
+                write(row.key, [v[row.cls] for v in value] if isinstance(value, list) else value[row.cls])
+            continue
+        if value is not None:
+            write(row.key, value)
+
+
+def _fill_table(ws, sheet: Sheet, records: list[dict]) -> None:
+    if sheet.name == "towns":
+        columns = list(dict.fromkeys(key for record in records for key in record))
+        for j, name in enumerate(columns, start=1):
+            ws.cell(row=1, column=j, value=name)
+        targets = [(name, (name,)) for name in columns]
+    else:
+        targets = [(name, target) for name, _, target in sheet.columns]
+    for n, record in enumerate(records, start=2):
+        for j, (_, target) in enumerate(targets, start=1):
+            value = _lookup(record, target)
+            if value is not None:
+                put(ws, n, j, _cell(value))
+
+
+def scenario_workbook(document: dict) -> bytes:
+    """A self-contained scenario as a filled template (read back by :func:`read_scenario_workbook`)."""
+    wb = build_template()
+    for sheet in SHEETS:
+        ws = wb[sheet.name]
+        if sheet.kind == "kv":
+            if not sheet.path:
+                first, last = document["years"]
+                _fill_kv(ws, sheet, {**document, "years": [first, last]})
+            else:
+                _fill_kv(ws, sheet, _lookup(document, sheet.path) or {})
+        else:
+            _fill_table(ws, sheet, _lookup(document, sheet.path) or [])
+    return workbook_bytes(wb)
