@@ -1,4 +1,4 @@
-"""HTTP API of fiscal-sim (docs/model.md §4): Flask + flask-smorest, scenarios saved with every version kept.
+"""HTTP API of fiscal-sim (README): Flask + flask-smorest, scenarios saved with every version kept.
 
 ``create_app(config)`` builds the app; ``serve(host, port)`` runs it with waitress. Resources live in
 :mod:`api.resources` (one blueprint each, under ``/api/v1``); the OpenAPI document is generated from

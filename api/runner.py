@@ -253,7 +253,7 @@ def cached(endpoint: str, body: dict, compute: Callable[[dict], flask.Response],
 
 
 def result_payload(result: fiscal_sim.Result) -> dict:
-    """The result frames as lists of records (docs/model.md §3)."""
+    """The result frames as lists of records (docs/model.md §1.6)."""
     return result_records(result)
 
 

@@ -64,7 +64,7 @@ class SpecialTransfersDocumentSchema(SpecialTransfersSchema):
 
 
 class ScenarioDocumentSchema(ScenarioSchema):
-    """A self-contained scenario (docs/model.md §2.1): towns and projects inline, no ``extends``."""
+    """A self-contained scenario (docs/scenario-format.md): towns and projects inline, no ``extends``."""
 
     towns = fields.List(fields.Nested(TownRecordSchema), required=True, validate=validate.Length(min=1))
     special_transfers = fields.Nested(SpecialTransfersDocumentSchema, load_default=None, allow_none=True)
@@ -180,7 +180,9 @@ class ScenarioSourceSchema(Strict):
         keys=fields.String(validate=validate.Length(min=1, max=500)),
         values=fields.Raw(allow_none=True),
         load_default=dict,
-        metadata={"description": "PATH: value, e.g. {'revenue_items.vat.split.town_share': 0.6} (docs/model.md §2.2)"},
+        metadata={
+            "description": "PATH: value, e.g. {'revenue_items.vat.split.town_share': 0.6} (docs/scenario-format.md)"
+        },
     )
 
     @validates_schema
@@ -329,7 +331,7 @@ IndicatorRowSchema = _row_schema("IndicatorRow", INDICATOR_COLUMNS, ints={"year"
 
 
 class ProjectRowSchema(Open):
-    """One project (docs/model.md §3 columns required; the table's other columns may follow)."""
+    """One project (docs/model.md §1.6 columns required; the table's other columns may follow)."""
 
     id = fields.String(required=True)
     town = fields.String(required=True)
@@ -351,7 +353,7 @@ class RevocationRowSchema(Open):
 
 
 class SimulationSchema(Open):
-    """A result (docs/model.md §3): each frame as a list of records."""
+    """A result (docs/model.md §1.6): each frame as a list of records."""
 
     name = fields.String(required=True)
     unit = fields.String(required=True)

@@ -7,14 +7,15 @@ The public surface: :func:`load_scenario`, :func:`simulate`, :func:`compare`, :f
 from __future__ import annotations
 
 from .analysis.compare import Comparison, compare
-from .analysis.goal_seek import OptimizeResult, SolveResult, optimize, solve
+from .analysis.goal_seek import SolveResult, solve
 from .analysis.montecarlo import MonteCarloResult, montecarlo
+from .analysis.optimize import OptimizeResult, optimize
 from .errors import Message, ScenarioError, SolveError
 from .result import Result, simulate
 from .scenario import Scenario, load_scenario, register_reader
 
 # the Excel scenario workbook is read by the edge's reader, registered by name (imported on first use)
-register_reader((".xlsx", ".xlsm"), "fiscal_sim.io.excel_template:read_scenario_workbook")
+register_reader((".xlsx", ".xlsm"), "fiscal_sim.io.excel_reader:read_scenario_workbook")
 
 __all__ = [
     "Comparison",

@@ -1,4 +1,4 @@
-"""Simulation results (docs/model.md §3): frames with the catalogue's column names, built on first access.
+"""Simulation results (docs/model.md §1.6): frames with the catalogue's column names, built on first access.
 
 :func:`simulate` is the one way to run a scenario: :func:`fiscal_sim.simulate`, goal seeking and
 Monte Carlo's central run all go through it.
@@ -25,7 +25,7 @@ REVOCATION_COLUMNS = list(catalogue.RESULT_TABLES["revocations"].keys)
 
 
 class Result:
-    """What :func:`fiscal_sim.simulate` returns: the frames of docs/model.md §3 and ``explain``."""
+    """What :func:`fiscal_sim.simulate` returns: the frames of docs/model.md §1.6 and ``explain``."""
 
     def __init__(self, model: Model, trace: Trace):
         self.model = model
@@ -152,7 +152,7 @@ class Result:
 
     @cached_property
     def projects(self) -> pd.DataFrame:
-        """Per project, the docs/model.md §3 columns: what was funded, when, and why not."""
+        """Per project, the docs/model.md §1.6 columns: what was funded, when, and why not."""
         return self.project_details[PROJECT_COLUMNS]
 
     @cached_property

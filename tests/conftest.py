@@ -85,7 +85,7 @@ def bad_dir() -> Path:
     return FIXTURES / "bad"
 
 
-# docs/model.md §3: the result frames' columns, exactly
+# docs/model.md §1.6: the result frames' columns, exactly
 SPEC_COLUMNS = {
     "towns": [
         "year", "town", "name", "pilot", "gdp", "population", "revenue_collected", "town_retained",
@@ -132,7 +132,7 @@ BAD_NAMES = sorted(p.name for p in (FIXTURES / "bad").glob("*.yaml"))
 
 @pytest.fixture(scope="session")
 def spec_columns() -> dict[str, list[str]]:
-    """docs/model.md §3 column names of each result frame."""
+    """docs/model.md §1.6 column names of each result frame."""
     return copy.deepcopy(SPEC_COLUMNS)
 
 

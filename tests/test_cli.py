@@ -1,4 +1,4 @@
-"""The ``fiscal-sim`` command line (docs/model.md §4): validate, run, explain, --set, and one-line errors."""
+"""The ``fiscal-sim`` command line (README): validate, run, explain, --set, and one-line errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The engine end to end: result frames (docs/model.md §3), positions and county identities (docs/model.md §1.6), and
+"""The engine end to end: result frames (docs/model.md §1.6), positions and county identities (docs/model.md §1.6), and
 hypothesis properties over random valid scenarios (docs/model.md §1.2, §1.4 invariants, §2.2 variants).
 """
 

@@ -20,8 +20,9 @@ from fiscal_sim import catalogue
 from fiscal_sim.analysis.compare import compare
 from fiscal_sim.errors import ScenarioError
 from fiscal_sim.io.excel_cells import protect_text, write_frame
+from fiscal_sim.io.excel_reader import read_scenario_workbook
 from fiscal_sim.io.excel_results import RESULT_SHEETS, sheet_name, write_workbook
-from fiscal_sim.io.excel_template import FIELDS_SHEET, SHEETS, read_scenario_workbook, write_template
+from fiscal_sim.io.excel_template import FIELDS_SHEET, SHEETS, write_template
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FORMULA_NAME, PHONE_NAME = "=SUM(A1)", "+86-123"

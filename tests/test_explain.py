@@ -1,4 +1,4 @@
-"""``Result.explain`` (docs/model.md §3): the formula, each input with its value, as data and as text."""
+"""``Result.explain`` (docs/model.md §1.6): the formula, each input with its value, as data and as text."""
 
 from __future__ import annotations
 

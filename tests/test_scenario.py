@@ -1,4 +1,4 @@
-"""Scenario files (docs/model.md §2): loading, defaults, variants (`extends`, `set`), overrides, bad input."""
+"""Scenario files (docs/scenario-format.md): loading, defaults, variants (`extends`, `set`), overrides, bad input."""
 
 from __future__ import annotations
 

@@ -360,7 +360,7 @@ def test_fixture_projects_funded_year_and_reason(fixture_result):
     assert projects.loc["G1", "cofinancing"] == pytest.approx(90.0)
     assert projects.loc["F1", "cofinancing"] == pytest.approx(75.0)
     columns = {"id", "town", "category", "grant", "cofinancing", "funded", "year_funded", "reason"}
-    assert columns <= set(fixture_result.projects)  # docs/model.md §3
+    assert columns <= set(fixture_result.projects)  # docs/model.md §1.6
 
 
 def test_fixture_rounds_rank_and_budget_left(fixture_result):

@@ -28,7 +28,7 @@ KIND_OF_UNIT = {catalogue.Unit.SHARE: "share", catalogue.Unit.RATE: "rate", cata
 
 @dataclass(frozen=True)
 class Lever:
-    """One input of the edit form: the override path it sets (docs/model.md §2.2), its kind and current value.
+    """One input of the edit form: the override path it sets (docs/scenario-format.md), its kind and current value.
 
     Several inputs may set one path together (``slot``: a list index or a map key), e.g. the town
     shares of a tiered rule, or GDP growth of pilot and other towns.

@@ -37,7 +37,7 @@ def parse_upload(filename: str, data: bytes) -> dict:
     if suffix not in UPLOAD_SUFFIXES:
         raise ScenarioError({"file": [t("bad_suffix", name=filename)]})
     if suffix in (".xlsx", ".xlsm"):
-        from fiscal_sim.io.excel_template import read_scenario_workbook
+        from fiscal_sim.io.excel_reader import read_scenario_workbook
 
         try:
             return read_scenario_workbook(io.BytesIO(data))
@@ -62,7 +62,7 @@ def parse_upload(filename: str, data: bytes) -> dict:
 
 
 def refuse_paths(document: dict) -> None:
-    """An upload is self-contained: towns and projects inline, no ``extends`` (docs/model.md §4 bodies)."""
+    """An upload is self-contained: towns and projects inline, no ``extends`` (README bodies)."""
     errors = {}
     if isinstance(document.get("towns"), str):
         errors["towns"] = [t("towns_is_path", path=document["towns"])]

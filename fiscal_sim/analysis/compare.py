@@ -1,4 +1,4 @@
-"""Scenario comparison (方案比较, docs/model.md §3 ``compare``): summaries and differences against a baseline.
+"""Scenario comparison (方案比较, docs/model.md §1.6 ``compare``): summaries and differences against a baseline.
 
 Every difference is ``scenario − baseline``: a positive ``resources_diff`` means the town has more
 under the scenario. Towns and years are matched by id and year; a town or year only one side has gets
@@ -17,7 +17,7 @@ from .. import catalogue
 from ..catalogue import KEY_TOWN_COLUMNS, Outcome
 from ..errors import Message, ScenarioError
 from ..result import COUNTY_COLUMNS, INDICATOR_COLUMNS, Result, simulate
-from ..scenario.load import is_records
+from ..scenario.variants import is_records
 
 SUMMARY_COLUMNS = list(catalogue.RESULT_TABLES["summary"].keys)
 SETTINGS_COLUMNS = list(catalogue.RESULT_TABLES["settings"].keys)

@@ -1,4 +1,4 @@
-"""The charts (docs/model.md §4): names, titles, axes and legends in both languages, once.
+"""The charts (README): names, titles, axes and legends in both languages, once.
 
 Texts may hold ``{year}``, ``{unit}`` and ``{label}``, filled in when a chart is drawn.
 """

@@ -1,4 +1,4 @@
-"""Every key of a scenario file (docs/model.md §2), once: kind, range or choices, unit, default, words.
+"""Every key of a scenario file (docs/scenario-format.md), once: kind, range or choices, unit, default, words.
 
 The marshmallow schemas, the Excel template and its reader, the page's labels and forms, the settings
 shown, ``explain`` and ``docs/scenario-format.md`` are all built from :data:`SCENARIO`.
@@ -212,7 +212,7 @@ SCENARIO = Block(
     ),
 )  # fmt: skip
 
-# keys a scenario file may hold besides its fields (docs/model.md §2.2)
+# keys a scenario file may hold besides its fields (docs/scenario-format.md)
 VARIANT_KEYS = {
     "extends": Text("继承方案", "extends", "在此方案文件的基础上修改", "the scenario file this one changes"),
     "set": Text(

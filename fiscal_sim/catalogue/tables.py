@@ -1,4 +1,4 @@
-"""Every table column, once: the input tables (towns, projects) and every result frame (docs/model.md §3).
+"""Every table column, once: the input tables (towns, projects) and every result frame (docs/model.md §1.6).
 
 Result frames, workbooks, page tables, charts, ``explain`` and the glossary take their column names,
 units and words from here.
@@ -61,7 +61,7 @@ PROJECTS_INPUT = Table(
 )  # fmt: skip
 
 # ------------------------------------------------------------------------------------------------
-# result frames (docs/model.md §3)
+# result frames (docs/model.md §1.6)
 
 TOWNS = Table(
     "towns",
@@ -165,7 +165,7 @@ REVOCATIONS = Table(
 )  # fmt: skip
 
 # ------------------------------------------------------------------------------------------------
-# comparisons, Monte Carlo, charts (docs/model.md §3 compare, §1.9)
+# comparisons, Monte Carlo, charts (docs/model.md §1.6 compare, §1.9)
 
 SUMMARY = Table(
     "summary",

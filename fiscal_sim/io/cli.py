@@ -107,7 +107,7 @@ def _key_figures(result) -> str:
 
 
 def cmd_validate(args) -> int:
-    from .. import load_scenario
+    from ..scenario import load_scenario
 
     s = load_scenario(args.file, _overrides(args.set))
     cfg = s.config
@@ -120,7 +120,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .. import simulate
+    from ..result import simulate
 
     result = simulate(args.file, _overrides(args.set))
     out = Path(args.out) if args.out else Path("out") / Path(args.file).stem
@@ -134,8 +134,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .. import simulate
     from ..explain import explain_project
+    from ..result import simulate
 
     result = simulate(args.file, _overrides(args.set))
     if args.project:
@@ -161,8 +161,9 @@ def _labels(files: list[str]) -> list[str]:
 
 
 def cmd_compare(args) -> int:
-    from .. import compare, simulate
     from ..analysis.compare import FRAMES as COMPARE_FRAMES
+    from ..analysis.compare import compare
+    from ..result import simulate
     from .charts import CHARTS, chart_data, figure_bytes, make_chart
     from .excel_results import write_workbook
 
@@ -233,7 +234,7 @@ class _ProgressBar:
 
 
 def cmd_montecarlo(args) -> int:
-    from .. import montecarlo
+    from ..analysis.montecarlo import montecarlo
 
     bar = _ProgressBar()
     try:
@@ -269,13 +270,13 @@ def cmd_montecarlo(args) -> int:
 
 
 def _scenario(args):
-    from .. import load_scenario
+    from ..scenario import load_scenario
 
     return load_scenario(args.file, _overrides(args.set))
 
 
 def cmd_solve(args) -> int:
-    from .. import solve
+    from ..analysis.goal_seek import solve
 
     bounds = tuple(args.bounds) if args.bounds else None
     found = solve(

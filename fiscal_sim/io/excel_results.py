@@ -2,7 +2,7 @@
 
 Sheet names, headers, units, number formats and the words of choice columns come from the catalogue;
 a last sheet (字段说明 / field codes) lists each header with its column code, so the numbers can be
-traced to the tables of docs/model.md §3. Amounts keep full precision; only the display is rounded.
+traced to the tables of docs/model.md §1.6. Amounts keep full precision; only the display is rounded.
 """
 
 from __future__ import annotations

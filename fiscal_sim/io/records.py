@@ -60,7 +60,7 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
 
 
 def result_records(result) -> dict:
-    """A :class:`~fiscal_sim.Result`'s frames as lists of records (docs/model.md §3)."""
+    """A :class:`~fiscal_sim.Result`'s frames as lists of records (docs/model.md §1.6)."""
     return {
         "name": result.name,
         "unit": result.unit,

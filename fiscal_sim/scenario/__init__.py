@@ -1,4 +1,4 @@
-"""Scenarios (docs/model.md §2): files, variants, overrides and validation, built on the catalogue."""
+"""Scenarios (docs/scenario-format.md): files, variants, overrides and validation, built on the catalogue."""
 
 from __future__ import annotations
 

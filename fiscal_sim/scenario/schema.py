@@ -1,4 +1,4 @@
-"""Marshmallow schemas of a scenario document (docs/model.md §2), built from the catalogue.
+"""Marshmallow schemas of a scenario document (docs/scenario-format.md), built from the catalogue.
 
 Each block of :data:`fiscal_sim.catalogue.SCENARIO` becomes a strict schema (unknown keys are
 errors); each field's kind, range, choices, default and error wording come from its catalogue entry.

@@ -1,4 +1,4 @@
-"""The towns and projects tables (docs/model.md §2.1): reading .csv/.xlsx, and checking each cell."""
+"""The towns and projects tables (docs/scenario-format.md): reading .csv/.xlsx, and checking each cell."""
 
 from __future__ import annotations
 

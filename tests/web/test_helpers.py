@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 import fiscal_sim
 from api.web import display, levers
-from fiscal_sim.io.excel_template import read_scenario_workbook, scenario_workbook
+from fiscal_sim.io.excel_reader import read_scenario_workbook
+from fiscal_sim.io.excel_template import scenario_workbook
 
 BUNDLED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 

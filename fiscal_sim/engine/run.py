@@ -1,11 +1,9 @@
-"""The engine: compiles a scenario into a typed :class:`Model` of arrays and runs the years (docs/model.md §1).
+"""Running the years: a short composition of per-year steps over a compiled :class:`Model` (docs/model.md §1).
 
-:func:`compile_model` reads the validated config once; :func:`run` is a short composition of per-year
-steps (projection, revenue division, general transfers, special transfers, positions, assessment)
-over the model's typed rules, so the year loop never reads a config dict. Years run in order because
-pilot status, transfer growth limits and co-financing carry from one year to the next; within a year
-everything is vectorised over towns, and over Monte Carlo draws on a leading axis (the central run
-is one draw).
+Steps: projection, revenue division, general transfers, special transfers, positions, assessment.
+Years run in order because pilot status, transfer growth limits and co-financing carry from one year to
+the next; within a year everything is vectorised over towns, and over Monte Carlo draws on a leading
+axis (the central run is one draw).
 """
 
 from __future__ import annotations
@@ -13,291 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from . import catalogue
-from .catalogue import PoolMode, Rationing, SpecialMethod
-from .model import assessment as assess
-from .model.expenditure import ExpenditureModel, expenditure_model
-from .model.general_transfer import Allocation, allocate
-from .model.indicators import per_capita
-from .model.projection import column_path, cumulative_factor, gdp_growth_rates, grown_amount
-from .model.revenue_division import (
-    RuleAssignment,
-    SplitTable,
-    assign_rules,
-    compile_table,
-    fiscal_capacity,
-    own_revenue,
-)
-from .model.special_transfer import ProjectBook, SpecialOutcome, SpecialTransferRules, SpecialTransferRun
-from .scenario import Scenario
-from .scenario.settings import pool_mode
-
-
-@dataclass(frozen=True)
-class CountyBudget:
-    """The county's own budget per simulated year (grown base-year amounts)."""
-
-    own_revenue: np.ndarray  # (T,)
-    own_expenditure: np.ndarray  # (T,)
-    upper_transfers: np.ndarray  # (T,)
-
-
-@dataclass(frozen=True)
-class GeneralRules:
-    """How gaps are covered (docs/model.md §1.4), typed."""
-
-    mode: PoolMode
-    pool: np.ndarray | None  # (T,) grown pool when ``mode`` is AMOUNT
-    coefficient: float | None
-    rationing: Rationing
-    priority: tuple[str, ...]  # class names covered first
-    static_classes: dict  # non-pilot priority classes: name -> (N,) bool
-    eligible_all: bool
-    factor_values: np.ndarray | None  # (T, N, W)
-    factor_weights: np.ndarray | None  # (W,)
-    growth_limits: tuple[float | None, float | None] | None
-
-
-@dataclass(frozen=True)
-class AssessmentRules:
-    """Pilot assessment (docs/model.md §1.7), typed."""
-
-    targets: dict  # indicator -> target
-    failures_to_revoke: int
-
-
-@dataclass(frozen=True)
-class Model:
-    """A scenario compiled to float64 arrays and typed rules: t indexes years, i towns, k revenue items."""
-
-    scenario: Scenario
-    years: np.ndarray
-    town_ids: list[str]
-    pilot0: np.ndarray  # (N,) pilot status in the base year
-    gdp0: np.ndarray  # (N,)
-    growth: np.ndarray  # (T, N) central GDP growth
-    collected0: np.ndarray  # (N, K) base-year revenue collected
-    elasticity: np.ndarray  # (K,)
-    capacity_rate: np.ndarray  # (K,)
-    rules: dict  # {False: RuleAssignment, True: RuleAssignment} by pilot status
-    tables: dict  # {(t, as_pilot): SplitTable}; t = -1 is the base year; pilot tables hold pilot_items only
-    pilot_items: np.ndarray  # items whose rule depends on pilot status (class: pilot overrides)
-    remittance: np.ndarray  # (N,)
-    expenditure: ExpenditureModel
-    standard_expenditure: np.ndarray  # (T, N)
-    town_function_expenditure: np.ndarray  # (T,) county's share of town-area functions
-    population: np.ndarray  # (T, N)
-    county: CountyBudget
-    general: GeneralRules
-    special: SpecialTransferRules | None
-    assessment: AssessmentRules | None
-
-    @property
-    def has_pilot_rules(self) -> bool:
-        return self.pilot_items.size > 0
-
-    @property
-    def special_budget(self) -> np.ndarray:
-        """(T,) the special-transfer budget, zeros without special transfers."""
-        return self.special.budget if self.special is not None else np.zeros(len(self.years))
-
-    def split_table(self, t: int, as_pilot: bool) -> SplitTable:
-        return self.tables[(t, as_pilot)]
-
-    def rule_assignment(self, pilot: bool) -> RuleAssignment:
-        return self.rules[pilot and self.has_pilot_rules]
-
-
-# ---------------------------------------------------------------------------------------------
-# compiling a scenario
-
-
-class _TownPositions:
-    """Town id → row, looked up only for the towns that overrides name (no dict of every town)."""
-
-    def __init__(self, ids):
-        self.index = pd.Index(ids)
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __getitem__(self, town: str) -> int:
-        return int(self.index.get_loc(town))
-
-
-def _column_factor(drivers: dict, column: str, n_years: int) -> np.ndarray:
-    """Growth factor of a towns column for the base year (index -1 → 1) and each simulated year."""
-    return np.concatenate([[1.0], cumulative_factor(drivers.get(column, 0.0), n_years)])
-
-
-def project_book(projects: pd.DataFrame, town_ids: list[str]) -> ProjectBook:
-    """The projects table as arrays (town ids located with a pandas index, not a dict of every town)."""
-    categories = sorted(set(projects["category"]))
-    code = {c: j for j, c in enumerate(categories)}
-    return ProjectBook(
-        ids=projects["id"].to_numpy(object),
-        town=pd.Index(town_ids).get_indexer(projects["town"]).astype(np.intp),
-        year=projects["year"].to_numpy(np.int64),
-        category=projects["category"].map(code).to_numpy(np.intp),
-        categories=categories,
-        cost=projects["cost"].to_numpy(np.float64),
-        grant=projects["grant"].to_numpy(np.float64),
-        cofinancing=(projects["cost"] * projects["cofinancing_rate"]).to_numpy(np.float64),
-        score=projects["score"].to_numpy(np.float64),
-        key=projects["key_project"].to_numpy(bool),
-    )
-
-
-def _general_rules(scenario: Scenario, drivers: dict, n_years: int) -> GeneralRules:
-    gt = scenario.config["general_transfer"]
-    mode, amount = pool_mode(gt)
-    pool = grown_amount(amount, gt["pool_growth"], n_years) if mode is PoolMode.AMOUNT else None
-    rationing = Rationing(gt["rationing"])
-    factor_values = factor_weights = None
-    if rationing is Rationing.FACTOR:
-        towns = scenario.towns
-        factor_values = np.stack(
-            [
-                np.prod([column_path(towns, c, drivers, n_years) for c in f.get("columns") or [f["column"]]], axis=0)
-                for f in gt["factors"]
-            ],
-            axis=-1,
-        )
-        factor_weights = np.array([f["weight"] for f in gt["factors"]])
-    limits = gt["growth_limits"]
-    return GeneralRules(
-        mode=mode,
-        pool=pool,
-        coefficient=gt["coefficient"],
-        rationing=rationing,
-        priority=tuple(gt["priority"]),
-        static_classes={name: scenario.classes[name] for name in gt["priority"] if name != "pilot"},
-        eligible_all=gt["eligible"] == "all",
-        factor_values=factor_values,
-        factor_weights=factor_weights,
-        growth_limits=(limits["min"], limits["max"]) if limits else None,
-    )
-
-
-def _special_rules(scenario: Scenario, ids: list[str], n_years: int) -> SpecialTransferRules | None:
-    st = scenario.config["special_transfers"]
-    if st is None:
-        return None
-    book = project_book(scenario.projects, ids)
-    factor = cumulative_factor(st["budget_growth"], n_years)
-    caps = np.full((n_years, len(book.categories)), np.inf)
-    for j, category in enumerate(book.categories):
-        if category in st["category_caps"]:
-            caps[:, j] = st["category_caps"][category] * factor
-    return SpecialTransferRules(
-        book=book,
-        method=SpecialMethod(st["method"]),
-        priority_order=tuple(st["priority_order"]),
-        pilot_weight=st["pilot_weight"],
-        key_weight=st["key_weight"],
-        require_cofinancing=st["require_cofinancing"],
-        carry_over=st["carry_over"],
-        budget=st["budget"] * factor,
-        caps=caps,
-    )
-
-
-def _assessment_rules(scenario: Scenario) -> AssessmentRules | None:
-    a = scenario.config["assessment"]
-    if a is None or not a["enabled"]:
-        return None
-    return AssessmentRules(dict(a["targets"]), a["failures_to_revoke"])
-
-
-def compile_model(scenario: Scenario) -> Model:
-    """Turn a validated scenario into the arrays and typed rules the engine runs on."""
-    cfg, towns = scenario.config, scenario.towns
-    years = scenario.years
-    n_years, n_towns = len(years), len(towns)
-    ids = towns["id"].tolist()
-    pilot0 = scenario.classes["pilot"]
-    drivers = cfg["growth"]["drivers"]
-    items = cfg["revenue_items"]
-    collected0 = np.column_stack([towns[i.get("column") or i["id"]].to_numpy(np.float64) for i in items])
-
-    position = _TownPositions(towns["id"])
-    rules = {
-        flag: assign_rules(items, cfg["split_overrides"], position, scenario.classes, as_pilot=flag)
-        for flag in (False, True)
-    }
-    item_index = {item["id"]: k for k, item in enumerate(items)}
-    pilot_items = np.array(
-        sorted({item_index[o["item"]] for o in cfg["split_overrides"] if o.get("class") == "pilot"}), dtype=np.intp
-    )
-    remittance = towns[cfg["remittances"]["column"]].to_numpy(np.float64) if cfg["remittances"] else np.zeros(n_towns)
-    exp = expenditure_model(cfg["expenditure_functions"], towns, n_towns, drivers, n_years)
-    c = cfg["county"]
-    county = CountyBudget(
-        *(
-            grown_amount(c[name], c[f"{name}_growth"], n_years)
-            for name in ("own_revenue", "own_expenditure", "upper_transfers")
-        )
-    )
-    return Model(
-        scenario=scenario,
-        years=years,
-        town_ids=ids,
-        pilot0=pilot0,
-        gdp0=towns["gdp"].to_numpy(np.float64),
-        growth=gdp_growth_rates(cfg["growth"]["gdp"], towns, pilot0, n_years),
-        collected0=collected0,
-        elasticity=np.array([i["elasticity"] for i in items]),
-        capacity_rate=np.array([i["capacity_rate"] for i in items]),
-        rules=rules,
-        tables=_compile_all_tables(rules, towns, collected0, drivers, n_years, pilot_items),
-        pilot_items=pilot_items,
-        remittance=remittance,
-        expenditure=exp,
-        standard_expenditure=exp.standard_expenditure(),
-        town_function_expenditure=exp.county_share(),
-        population=column_path(towns, "population", drivers, n_years),
-        county=county,
-        general=_general_rules(scenario, drivers, n_years),
-        special=_special_rules(scenario, ids, n_years),
-        assessment=_assessment_rules(scenario),
-    )
-
-
-def _compile_all_tables(rules: dict, towns, collected0, drivers, n_years, pilot_items) -> dict:
-    """Split tables for the base year and every simulated year, rebuilt only where a base grows."""
-    growing = {
-        s.get("base_column")
-        for assignment in rules.values()
-        for item_rules in assignment.rules
-        for s in item_rules
-        if s.get("base_column") and drivers.get(s["base_column"], 0.0) != 0.0
-    }
-
-    def base_of_year(t):
-        def base_of(k, split):
-            if split.get("base_column"):
-                column = split["base_column"]
-                return towns[column].to_numpy(np.float64) * _column_factor(drivers, column, n_years)[t + 1]
-            if split.get("base") is not None:
-                return np.full(len(towns), float(split["base"]))
-            return collected0[:, k]
-
-        return base_of
-
-    def compile_year(t, flag):
-        if not flag:
-            return compile_table(rules[False], base_of_year(t))
-        base_of = base_of_year(t)  # pilot tables hold the items with pilot rules only
-        return compile_table(rules[True].restrict(pilot_items), lambda kk, split: base_of(pilot_items[kk], split))
-
-    out = {}
-    for flag in (False, True) if pilot_items.size else (False,):
-        static = compile_year(-1, flag)
-        for t in range(-1, n_years):
-            out[(t, flag)] = compile_year(t, flag) if growing and t >= 0 else static
-    return out
+from .. import catalogue
+from ..catalogue import PoolMode
+from ..model import assessment as assess
+from ..model.general_transfer import Allocation, allocate
+from ..model.indicators import per_capita
+from ..model.revenue_division import fiscal_capacity, own_revenue
+from ..model.special_transfer import SpecialOutcome, SpecialTransferRun
+from .compile import Model
 
 
 def town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray, out=None) -> np.ndarray:
@@ -326,7 +48,7 @@ class Trace:
     block: np.ndarray | None = None  # (len(TOWN_ARRAYS), D, T, N) when every town output is kept
 
 
-# the number columns of the towns frame, in its order (docs/model.md §3)
+# the number columns of the towns frame, in its order (docs/model.md §1.6)
 TOWN_ARRAYS = tuple(c.key for c in catalogue.RESULT_TABLES["towns"].columns if c.kind == "number")
 COUNTY_ARRAYS = (
     "shared_revenue", "total_revenue", "general_transfers_paid", "special_transfers_paid", "balance",

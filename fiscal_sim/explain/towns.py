@@ -1,105 +1,13 @@
-"""``explain``: how a number in the results was computed, as data and as text, in Chinese or English.
-
-Each node names a catalogue column or field (``key``), so its label comes from the catalogue in the
-reader's language; formulas and notes are written here once in both languages (docs/model.md §3).
-"""
+"""How each number of the towns frame was computed: a tree of :class:`Explanation` (docs/model.md §1–§1.6)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from . import catalogue
-from .catalogue import PoolMode, Rationing, SplitRule, Text
-from .errors import Message, ScenarioError
-
-
-def _words(value, lang: str) -> str:
-    if isinstance(value, Text):
-        return value.label(lang)
-    return str(value)
-
-
-@dataclass
-class Explanation:
-    """One number: its value, the formula that made it, and the explained inputs.
-
-    ``key`` is the catalogue column (``gap``, ``general_transfer`` …) or a leaf's own key (``pool``,
-    ``rate``); ``label``, ``formula`` and ``note`` are :class:`~fiscal_sim.catalogue.Text` (both
-    languages) or plain text (item and project names).
-    """
-
-    key: str
-    label: Text | str
-    value: float | str | bool
-    formula: Text | str = ""
-    inputs: list[Explanation] = field(default_factory=list)
-    note: Text | str = ""
-    unit: str = ""
-    where: str = ""  # "T14 2018" on the root
-
-    def name(self, lang: str = "en") -> str:
-        text = _words(self.label, lang)
-        return f"{text} — {self.where}" if self.where else text
-
-    def to_dict(self, lang: str = "en") -> dict:
-        value = self.value
-        if isinstance(value, np.generic):
-            value = value.item()
-        return {
-            "key": self.key,
-            "name": self.name(lang),
-            "value": value,
-            "formula": _words(self.formula, lang),
-            "note": _words(self.note, lang),
-            "unit": self.unit,
-            "inputs": [i.to_dict(lang) for i in self.inputs],
-        }
-
-    def text(self, lang: str = "en", indent: int = 0) -> str:
-        pad = "  " * indent
-        value = self.value
-        if isinstance(value, (float, np.floating)) and self.unit:
-            shown = f"{value:,.2f} {self.unit}"
-        elif isinstance(value, (float, np.floating)):  # rates and ratios: enough digits to check by hand
-            shown = f"{value:.6g}"
-        elif isinstance(value, (bool, np.bool_)):
-            shown = ("是" if value else "否") if lang == "zh" else str(bool(value))
-        else:
-            shown = str(value)
-        line = f"{pad}{self.name(lang)} = {shown}"
-        formula = _words(self.formula, lang)
-        if formula:
-            line += f"    [{formula}]"
-        lines = [line]
-        note = _words(self.note, lang)
-        if note:
-            lines.append(f"{pad}  · {note}")
-        lines += [i.text(lang, indent + 1) for i in self.inputs]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.text()
-
-
-def _t(zh: str, en: str, **values) -> Text:
-    """A text in both languages with ``values`` filled in."""
-    return Text(zh.format(**values), en.format(**values))
-
-
-def _leaf(key: str, label: Text | str, value, unit: str = "", note: Text | str = "") -> Explanation:
-    return Explanation(key, label, value, unit=unit, note=note)
-
-
-def _column_text(key: str) -> Text:
-    col = catalogue.column(key, "towns")
-    return col.text if col is not None else Text(key, key)
-
-
-def _field_text(path: str) -> Text:
-    f = catalogue.field(path)
-    return f.text if f is not None else Text(path, path)
+from .. import catalogue
+from ..catalogue import PoolMode, Rationing, SplitRule, Text
+from ..errors import Message, ScenarioError
+from .node import Explanation, bilingual, column_text, field_text, leaf, words
 
 
 def _rule_text(split: dict, base: float | None) -> Text:
@@ -142,7 +50,7 @@ class _Context:
             value = bool(self.result.pilot[self.t, self.i])
         else:
             value = float(self.result.town_array(column)[self.t, self.i])
-        return Explanation(column, _column_text(column), value, formula, list(inputs), note, self.unit)
+        return Explanation(column, column_text(column), value, formula, list(inputs), note, self.unit)
 
 
 # formulas in both languages: the English keeps the column names a user finds in the tables
@@ -176,7 +84,7 @@ def _items(ctx: _Context) -> list[Explanation]:
             column = int(np.flatnonzero(m.pilot_items == k)[0]) if as_pilot else k
             base = m.split_table(t, as_pilot).threshold(column, i)
         note = Text("分成规则例外", "override") if assignment.index[k, i] != 0 else ""
-        collected_leaf = _leaf("collected", Text("征收额 R", "collected R"), float(collected[k]), ctx.unit)
+        collected_leaf = leaf("collected", Text("征收额 R", "collected R"), float(collected[k]), ctx.unit)
         label = f"{item['id']} {item.get('name', '')}".strip()
         out.append(
             Explanation(item["id"], label, float(to_town[k]), _rule_text(split, base), [collected_leaf], note, ctx.unit)
@@ -203,7 +111,7 @@ def _standard_expenditure(ctx: _Context) -> Explanation:
             f"乡镇支出责任比例 {share[f]:g} × 单位成本 {cost:,.4g} × {fn['driver']} {driver:,.2f}{factor_zh}",
             f"town_share {share[f]:g} × unit cost {cost:,.4g} × {fn['driver']} {driver:,.2f}{factor_en}",
         )
-        note = _t(
+        note = bilingual(
             "支出需求 {need:,.2f}；县承担 {county:,.2f}",
             "need {need:,.2f}; county bears {county:,.2f}",
             need=need[f],
@@ -221,8 +129,8 @@ def _capacity(ctx: _Context) -> Explanation:
     if not full:
         for node, rate in zip(inputs, rates):
             node.note = Text(
-                f"{_words(node.note, 'zh')} 计入比例 {rate:g}".strip(),
-                f"{_words(node.note, 'en')} capacity_rate {rate:g}".strip(),
+                f"{words(node.note, 'zh')} 计入比例 {rate:g}".strip(),
+                f"{words(node.note, 'en')} capacity_rate {rate:g}".strip(),
             )
     return ctx.node("capacity", F_CAPACITY if full else F_CAPACITY_RATE, inputs)
 
@@ -237,7 +145,7 @@ def _gap(ctx):
 
 def _pool_note(m, gt) -> Text:
     if m.general.mode is PoolMode.AMOUNT:
-        return _t("基期资金每年增长 {g:g}", "base-year pool grown by {g:g} a year", g=gt["pool_growth"])
+        return bilingual("基期资金每年增长 {g:g}", "base-year pool grown by {g:g} a year", g=gt["pool_growth"])
     return Text(PoolMode.COUNTY_SURPLUS.help_zh, PoolMode.COUNTY_SURPLUS.help_en)
 
 
@@ -250,15 +158,15 @@ def _general_transfer(ctx: _Context) -> Explanation:
     prio = bool(allocation.priority[0, i])
     if rules.mode is PoolMode.COEFFICIENT:
         phi = rules.coefficient
-        formula = _t("转移支付系数 φ {phi:g} × 缺口", "coefficient φ {phi:g} × gap", phi=phi)
-        inputs.append(_leaf("coefficient", _field_text("general_transfer.coefficient"), phi))
+        formula = bilingual("转移支付系数 φ {phi:g} × 缺口", "coefficient φ {phi:g} × gap", phi=phi)
+        inputs.append(leaf("coefficient", field_text("general_transfer.coefficient"), phi))
     elif rules.mode is PoolMode.FULL:
         formula = Text("全额弥补缺口（资金不设上限）", "gap, in full (no pool limit)")
     else:
         pool = float(allocation.pool[0])
-        inputs.append(_leaf("pool", _field_text("general_transfer.pool"), pool, ctx.unit, _pool_note(m, gt)))
+        inputs.append(leaf("pool", field_text("general_transfer.pool"), pool, ctx.unit, _pool_note(m, gt)))
         required = float(ctx.result.trace.arrays["county"]["required_transfers"][0, t])
-        inputs.append(_leaf("required_transfers", catalogue.column("required_transfers").text, required, ctx.unit))
+        inputs.append(leaf("required_transfers", catalogue.column("required_transfers").text, required, ctx.unit))
         cls = "priority" if prio else "other"
         if rules.rationing is Rationing.FACTOR:
             if prio and bool(allocation.priority_covered[0]):
@@ -270,36 +178,36 @@ def _general_transfer(ctx: _Context) -> Explanation:
                 )
                 rest = float(allocation.parameter["rest"][0]) if not prio else pool
                 inputs.append(
-                    _leaf("distributed", Text("按因素分配的资金", "amount distributed by factors"), rest, ctx.unit)
+                    leaf("distributed", Text("按因素分配的资金", "amount distributed by factors"), rest, ctx.unit)
                 )
         elif rules.rationing is Rationing.NEED_ADJUSTED:
             rate = float(allocation.parameter[cls][0])
-            formula = _t(
+            formula = bilingual(
                 "max(缺口 − r·标准财政支出, 0)，调整系数 r = {r:.9g}",
                 "max(gap − r·standard_expenditure, 0) with adjustment rate r = {r:.9g} (调整系数)",
                 r=rate,
             )
-            inputs.append(_leaf("rate", Text("调整系数 r", "adjustment rate r"), rate))
+            inputs.append(leaf("rate", Text("调整系数 r", "adjustment rate r"), rate))
             inputs.append(ctx.node("standard_expenditure"))
         else:
             ratio = float(allocation.parameter[cls][0])
-            formula = _t(
+            formula = bilingual(
                 "缺口 × 转移支付系数 {ratio:.6g}（资金 ÷ 本类缺口总额）",
                 "gap × coverage ratio {ratio:.6g} (pool ÷ gaps of the class)",
                 ratio=ratio,
             )
-            inputs.append(_leaf("ratio", Text("转移支付系数", "coverage ratio"), ratio))
+            inputs.append(leaf("ratio", Text("转移支付系数", "coverage ratio"), ratio))
         if rules.priority:
             covered = bool(allocation.priority_covered[0])
             classes = ", ".join(rules.priority)
-            note = _t(
+            note = bilingual(
                 "类别 {c}；优先类别缺口全额弥补：{v}",
                 "classes {c}; priority gaps covered in full: {e}",
                 c=classes,
                 v="是" if covered else "否",
                 e=covered,
             )
-            inputs.append(_leaf("priority", _field_text("general_transfer.priority"), prio, note=note))
+            inputs.append(leaf("priority", field_text("general_transfer.priority"), prio, note=note))
     notes_zh, notes_en = [], []
     if allocation.limited is not None and allocation.limited[0, i] != 0:
         lo, hi = rules.growth_limits
@@ -309,7 +217,7 @@ def _general_transfer(ctx: _Context) -> Explanation:
             f"growth limit 增幅控制 [{lo}, {hi}]: " + ("raised to the floor" if raised else "cut to the ceiling")
         )
         prev = float(ctx.result.town_array("general_transfer")[t - 1, i])
-        inputs.append(_leaf("previous", Text("上年一般性转移支付", "last year's transfer"), prev, ctx.unit))
+        inputs.append(leaf("previous", Text("上年一般性转移支付", "last year's transfer"), prev, ctx.unit))
     if allocation.scale is not None and float(allocation.scale[0]) < 1:
         scale = float(allocation.scale[0])
         notes_zh.append(f"全部按 {scale:.6g} 同比例压减以不超过资金")
@@ -325,7 +233,12 @@ def _projects(ctx: _Context, column: str, formula: Text, amount: str) -> Explana
         rows = frame[(frame["town"] == ctx.town) & (frame["year_funded"] == ctx.year)]
         for pid, category, value in zip(rows["id"], rows["category"], rows[amount]):
             inputs.append(
-                _leaf(str(pid), _t("项目 {p}（{c}）", "project {p} ({c})", p=pid, c=category), float(value), ctx.unit)
+                leaf(
+                    str(pid),
+                    bilingual("项目 {p}（{c}）", "project {p} ({c})", p=pid, c=category),
+                    float(value),
+                    ctx.unit,
+                )
             )
     return ctx.node(column, formula, inputs)
 
@@ -357,6 +270,8 @@ def _pilot(ctx: _Context) -> Explanation:
     if not bool(ctx.m.pilot0[ctx.i]):
         note = Text("基期不是试点镇", "not a pilot town in the base year")
     elif revoked and ctx.year >= revoked:
+        from .projects import revocation_reason
+
         note = revocation_reason(r, ctx.i, revoked)
     else:
         note = Text("试点资格有效", "pilot status in force")
@@ -364,7 +279,7 @@ def _pilot(ctx: _Context) -> Explanation:
 
 
 def _gdp(ctx):
-    growth = _leaf("growth", _field_text("growth.gdp"), float(ctx.m.growth[ctx.t, ctx.i]))
+    growth = leaf("growth", field_text("growth.gdp"), float(ctx.m.growth[ctx.t, ctx.i]))
     return ctx.node("gdp", Text("上年GDP × (1 + g)", "last year's GDP × (1 + g)"), [growth])
 
 
@@ -404,88 +319,3 @@ def explain(result, town: str, year: int, column: str = "general_transfer") -> E
     node = EXPLAINERS[column](ctx)
     node.where = f"{town} {year}"
     return node
-
-
-def revocation_reason(result, i: int, year: int) -> Text:
-    """Why town i stopped being a pilot from ``year``: the failed years and their indicators."""
-    m = result.model
-    targets = m.assessment.targets if m.assessment else {}
-    failed = []
-    for t, step in enumerate(result.trace.assessments):
-        if m.years[t] >= year:
-            break
-        if step.verdict[0, i] == 1:
-            shown = ", ".join(
-                f"{name} {step.indicators[name][0, i]:.2%} < {target:.2%}"
-                for name, target in targets.items()
-                if step.indicators[name][0, i] < target
-            )
-            failed.append(f"{m.years[t]} ({shown})")
-        elif step.verdict[0, i] == 0:
-            failed = []
-    n = m.assessment.failures_to_revoke if m.assessment else 0
-    years = "; ".join(failed[-n:])
-    return Text(
-        f"连续 {n} 年未达考评目标：{years}；自 {year} 年起取消试点资格",
-        f"missed targets {n} years running: {years}; not a pilot from {year}",
-    )
-
-
-def explain_project(result, project_id: str) -> Explanation:
-    """Why a project was or was not funded (rank, budget left, what blocked it)."""
-    special = result.trace.special
-    if special is None:
-        raise ScenarioError({"project": [Message("no_special_transfers")]})
-    book = result.model.special.book
-    matches = np.flatnonzero(book.ids.astype(str) == str(project_id))
-    if not matches.size:
-        raise ScenarioError({"project": [Message("unknown_project", project=repr(project_id))]})
-    p = int(matches[0])
-    unit = result.unit
-    last_round, last_pos, last_t = None, None, None
-    for t, rnd in enumerate(special.rounds):
-        pos = np.flatnonzero(rnd.candidates == p)
-        if pos.size:
-            last_round, last_pos, last_t = rnd, int(pos[0]), t
-            if rnd.funded[last_pos]:
-                break
-    grant = float(book.grant[p])
-    label = _t("项目 {p}", "project {p}", p=project_id)
-    if last_round is None:
-        return Explanation(
-            "project", label, "not_considered", note=Text("其申报年度未到", "its year was never reached")
-        )
-    year = int(result.model.years[last_t])
-    rank = int(last_round.rank[last_pos])
-    reason = str(last_round.reason[last_pos])
-    if reason == "funded":
-        note = _t(
-            "{y} 年安排：排名 {r}，补助 {g:,.2f} {u}，配套 {c:,.2f} {u}",
-            "funded in {y}: rank {r}, grant {g:,.2f} {u}, co-financing {c:,.2f} {u}",
-            y=year, r=rank, g=grant, c=float(book.cofinancing[p]), u=unit,
-        )  # fmt: skip
-    elif reason == "budget" and last_round.status == "priority":
-        note = _t(
-            "未安排：排名在前的 {n} 个项目用完了预算；排名 {r}，需要 {g:,.2f}，剩余 {left:,.2f}（{y}）",
-            "not funded: budget exhausted after {n} higher-ranked projects; rank {r}, needed {g:,.2f}, {left:,.2f} left ({y})",
-            n=int(last_round.funded_before[last_pos]), r=rank, g=grant, left=float(last_round.budget_left[last_pos]), y=year,
-        )  # fmt: skip
-    elif reason == "not_selected":
-        note = _t(
-            "未安排：单独可安排，但最优组合（{s}）不含它；按加权得分排名 {r}（{y}）",
-            "not funded: fits on its own but the optimal set ({s}) leaves it out; rank by weighted score {r} ({y})",
-            s=last_round.status, r=rank, y=year,
-        )  # fmt: skip
-    else:
-        words = {
-            "budget": ("超过全部预算", "larger than the whole budget"),
-            "category_cap": ("类别上限已用完", "the category cap is used up"),
-            "cofinancing": ("乡镇收支余额不足以配套", "the town's balance cannot cover its co-financing"),
-        }
-        why_zh, why_en = words.get(reason, (reason, reason))
-        note = _t(
-            "未安排：{why_zh}；排名 {r}，需要 {g:,.2f}（{y}）",
-            "not funded: {why_en}; rank {r}, needed {g:,.2f} ({y})",
-            why_zh=why_zh, why_en=why_en, r=rank, g=grant, y=year,
-        )  # fmt: skip
-    return Explanation("project", label, reason, "", [], note, unit)

@@ -1,0 +1,159 @@
+"""Views of a comparison: scenarios side by side, charts, their numbers and the workbook."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import flask
+from flask import g, request
+
+from .. import runner
+from ..errors import ApiError
+from .base import (
+    CHARTS,
+    DIFF_COLUMNS,
+    SUMMARY_COLUMNS,
+    XLSX,
+    bp,
+    chosen_year,
+    render,
+)
+from .display import display_name
+from .words import t
+
+
+def comparison_labels(ids: list[str]) -> dict[str, str]:
+    """A short, unique label per scenario id: the name in the page's language (``name #id`` when two clash)."""
+    names = {s.id: display_name(s.name) for s in runner.store().list()}
+    labels = {i: names.get(i, i) for i in ids}
+    counts: dict[str, int] = {}
+    for value in labels.values():
+        counts[value] = counts.get(value, 0) + 1
+    return {i: (v if counts[v] == 1 else f"{v} #{i}") for i, v in labels.items()}
+
+
+def comparison_request() -> dict | None:
+    """The comparison body of the query (``ids``, ``baseline``, ``year``): the API's shape, labels by name."""
+    ids = list(dict.fromkeys(i for i in request.args.getlist("ids") if i))
+    baseline = request.args.get("baseline") or (ids[0] if ids else None)
+    if baseline and baseline not in ids:
+        ids.insert(0, baseline)
+    if len(ids) < 2:
+        return None
+    labels = comparison_labels(ids)
+    body = {"scenarios": [{"label": labels[i], "scenario_id": i} for i in ids], "baseline": labels[baseline]}
+    year = request.args.get("year", type=int)
+    if year is not None:
+        body["year"] = year
+    return body
+
+
+def compared(body: dict):
+    from fiscal_sim import compare
+
+    results, baseline = runner.labelled_results(body)
+    return compare(results, baseline=baseline)
+
+
+def query_string(**changes) -> str:
+    args = request.args.to_dict(flat=False)
+    args.update({k: [v] for k, v in changes.items()})
+    args["lang"] = [g.lang]
+    return urlencode(args, doseq=True)
+
+
+@bp.get("/compare")
+def compare_page():
+    scenarios = runner.store().list()
+    ids = request.args.getlist("ids")
+    body = comparison_request()
+    context = {
+        "scenarios": scenarios,
+        "ids": ids,
+        "baseline": request.args.get("baseline") or (ids[0] if ids else None),
+        "comparison": None,
+        "errors": {"ids": [t("pick_two")]} if ids and body is None else None,
+    }
+    if body is None:
+        return render("compare.html", 422 if context["errors"] else 200, **context)
+    try:
+        comparison = compared(body)
+    except ApiError as exc:
+        return render("compare.html", exc.status, **{**context, "errors": exc.errors})
+    years = [int(y) for y in comparison.summary_by_year["year"].unique()]
+    year = chosen_year(years, request.args.get("year", type=int))
+    ids_by_label = {entry["label"]: entry["scenario_id"] for entry in body["scenarios"]}
+    towns = comparison.towns[comparison.towns["year"] == year]
+    by_year = comparison.summary_by_year.pivot(index="year", columns="label", values="county_balance")
+    context.update(
+        comparison=comparison,
+        summary=runner.records(comparison.summary),
+        summary_columns=SUMMARY_COLUMNS,
+        balance_years=[(int(y), [by_year.at[y, lbl] for lbl in comparison.labels]) for y in by_year.index],
+        town_tables=[
+            (lbl, runner.records(towns[towns["label"] == lbl]))
+            for lbl in comparison.labels
+            if lbl != comparison.baseline
+        ],
+        diff_columns=DIFF_COLUMNS,
+        settings=runner.records(comparison.settings),
+        ids_by_label=ids_by_label,
+        year=year,
+        years=years,
+        charts=CHARTS,
+        chart_query=lambda chart: query_string(chart=chart, year=str(year)),
+        workbook_query=query_string(),
+        unit=next(iter(comparison.results.values())).unit,
+    )
+    return render("compare.html", **context)
+
+
+def _chart_response(body: dict) -> flask.Response:
+    """A chart as PNG or the numbers behind it as CSV (``make_chart`` + ``figure_bytes`` / ``chart_data``)."""
+    from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
+    from fiscal_sim.io.tables import csv_bytes
+
+    results, _ = runner.labelled_results(body)
+    options = {"year": body.get("year")}
+    if body["format"] == "csv":
+        response = flask.Response(csv_bytes(chart_data(body["chart"], results, **options)), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'
+        return response
+    figure = make_chart(body["chart"], results, lang=body["lang"], **options)
+    return flask.Response(figure_bytes(figure, "png"), mimetype="image/png")
+
+
+@bp.get("/compare/chart.<fmt>")
+def compare_chart(fmt: str):
+    chart = request.args.get("chart", "")
+    if fmt not in ("png", "csv"):
+        raise ApiError(404, {"format": [t("bad_suffix", name=f"chart.{fmt}")]})
+    if chart not in CHARTS:
+        raise ApiError(422, {"chart": [t("unknown_chart", name=chart)]})
+    body = comparison_request()
+    if body is None:
+        raise ApiError(422, {"ids": [t("pick_two")]})
+    return runner.cached("web.chart", {**body, "chart": chart, "format": fmt, "lang": g.lang}, _chart_response)
+
+
+def _workbook_response(body: dict) -> flask.Response:
+    from fiscal_sim.io.excel_results import write_workbook
+
+    comparison = compared(body)
+    buffer = io.BytesIO()
+    write_workbook(buffer, comparison.results, comparison=comparison, charts=True, lang=body["lang"])
+    return flask.Response(
+        buffer.getvalue(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="fiscal-sim-compare.xlsx"'},
+    )
+
+
+@bp.get("/compare/workbook.xlsx")
+def compare_workbook():
+    body = comparison_request()
+    if body is None:
+        raise ApiError(422, {"ids": [t("pick_two")]})
+    body.pop("year", None)
+    return runner.cached("web.workbook", {**body, "lang": g.lang}, _workbook_response)

@@ -1,0 +1,279 @@
+"""Views of the scenario list and of one scenario: upload, settings and edit form, results, explanations,
+analyses and downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import flask
+import yaml
+from flask import g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from fiscal_sim import Scenario, ScenarioError, catalogue
+from fiscal_sim.catalogue import PoolMode
+from fiscal_sim.scenario.settings import pool_mode
+
+from .. import runner
+from ..errors import ApiError
+from ..storage import ConflictError, StoredScenario
+from .base import (
+    RUN_TOWN_COLUMNS,
+    XLSX,
+    bp,
+    chosen_year,
+    lang_strings_for_js,
+    query_version,
+    render,
+    stored_version,
+)
+from .display import display_name, records_tables, settings_cards
+from .levers import POOL, edit_overrides, field_errors, lever_rows
+from .uploads import parse_upload, validated
+from .words import field_label, label, t, words
+
+
+@bp.get("/")
+def index():
+    return render("index.html", scenarios=runner.store().list(), errors=None, form={})
+
+
+@bp.post("/scenarios/upload")
+def upload():
+    """Save an uploaded scenario as version 1 of a new scenario; show the errors and save nothing if invalid."""
+    g.back_path = flask.url_for("web.index")
+    try:
+        file = request.files.get("file")
+        form = request.form
+    except RequestEntityTooLarge:
+        limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
+        errors = {"file": [t("too_large", size=f"{limit / 2**20:g} MB")]}
+        return render("index.html", 413, scenarios=runner.store().list(), errors=errors, form={})
+    name = (form.get("name") or "").strip()
+    description = (form.get("description") or "").strip()
+    try:
+        if file is None or not file.filename:
+            raise ScenarioError({"file": [t("no_file")]})
+        document = parse_upload(file.filename, file.read())
+        if name:
+            document["name"] = name
+        if description:
+            document["description"] = description
+        scenario = validated(document)
+    except ScenarioError as exc:
+        return render("index.html", 422, scenarios=runner.store().list(), errors=exc.errors, form=form)
+    scenario_id, version = runner.store().create(
+        name or scenario.name, description or scenario.config.get("description") or "", scenario.document
+    )
+    runner.cache().put((scenario_id, version), scenario)
+    return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, saved=version), 303)
+
+
+@bp.get("/template.xlsx")
+def template_workbook():
+    from fiscal_sim.io.excel_template import build_template
+
+    buffer = io.BytesIO()
+    build_template().save(buffer)
+    buffer.seek(0)
+    return flask.send_file(buffer, mimetype=XLSX, as_attachment=True, download_name="fiscal-sim-template.xlsx")
+
+
+# ------------------------------------------------------------------------------------------------
+# views: one scenario
+
+
+def town_column_labels(config: dict) -> dict[str, str]:
+    """Headings of the towns table: known columns, and each revenue item's column by the item's name."""
+    towns = catalogue.INPUT_TABLES["towns"]
+    labels = {c.key: c.label(g.get("lang", "zh")) for c in towns.columns}
+    labels.update(
+        {item.get("column") or item["id"]: item.get("name") or item["id"] for item in config["revenue_items"]}
+    )
+    if config.get("remittances"):
+        labels[config["remittances"]["column"]] = field_label("remittances")
+    return labels
+
+
+def scenario_context(stored: StoredScenario, scenario: Scenario, **extra) -> dict:
+    latest = runner.store().head(stored.id)[1]
+    sections = lever_rows(scenario.config)
+    return {
+        "stored": stored,
+        "scenario": scenario,
+        "config": scenario.config,
+        "towns": runner.records(scenario.towns),
+        "town_columns": [str(c) for c in scenario.towns.columns],
+        "town_labels": town_column_labels(scenario.config),
+        "versions": runner.store().versions(stored.id),
+        "latest": latest,
+        "sections": sections,
+        "cards": settings_cards(stored, scenario),
+        "records": records_tables(scenario.config),
+        "submitted": {},
+        "field_errors": {},
+        **extra,
+    }
+
+
+@bp.get("/scenarios/<scenario_id>")
+def scenario_page(scenario_id: str):
+    stored, scenario = stored_version(scenario_id, query_version())
+    return render(
+        "scenario.html",
+        **scenario_context(
+            stored, scenario, saved=request.args.get("saved", type=int), unchanged="unchanged" in request.args
+        ),
+    )
+
+
+@bp.post("/scenarios/<scenario_id>/edit")
+def edit(scenario_id: str):
+    """Save the levers as a new version (append-only); a stale version shows the conflict, nothing saved."""
+    g.back_path = flask.url_for("web.scenario_page", scenario_id=scenario_id)
+    expected = request.form.get("version", type=int)
+    if expected is None or expected < 1:
+        raise ApiError(400, {"version": [t("bad_version")]})
+    stored, scenario = stored_version(scenario_id, expected)
+    sections = lever_rows(scenario.config)
+    overrides, errors = edit_overrides(scenario.config, sections, request.form)
+    name = (request.form.get("name") or stored.name).strip() or stored.name
+    description = (request.form.get("description") if "description" in request.form else stored.description).strip()
+    if name != stored.name:
+        overrides["name"] = name
+    if description != stored.description:
+        overrides["description"] = description
+    if not errors and not overrides:
+        return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, unchanged=1), 303)
+    if not errors:
+        try:
+            changed = scenario.with_overrides(overrides)
+        except ScenarioError as exc:
+            errors = field_errors(exc.errors, sections)
+    if errors:
+        context = scenario_context(stored, scenario, submitted=request.form, field_errors=errors)
+        return render("scenario.html", 422, **context)
+    try:
+        version = runner.store().replace(scenario_id, expected, name, description, changed.document)
+    except ConflictError:
+        latest, latest_scenario = stored_version(scenario_id, None)
+        conflict = {"expected": expected, "latest": latest.version, "overrides": overrides}
+        return render("scenario.html", 409, **scenario_context(latest, latest_scenario, conflict=conflict))
+    runner.cache().put((scenario_id, version), changed)
+    return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, saved=version), 303)
+
+
+@bp.get("/scenarios/<scenario_id>/run")
+def run_page(scenario_id: str):
+    stored, scenario = stored_version(scenario_id, query_version())
+    result = runner.simulate(scenario)
+    year = chosen_year(result.years, request.args.get("year", type=int))
+    towns = result.towns[result.towns["year"] == year]
+    return render(
+        "run.html",
+        stored=stored,
+        latest=runner.store().head(scenario_id)[1],
+        result=result,
+        year=year,
+        years=[int(y) for y in result.years],
+        indicators=runner.records(result.indicators),
+        indicator_columns=list(result.indicators.columns[1:]),
+        county=runner.records(result.county),
+        county_columns=list(result.county.columns[1:]),
+        towns=runner.records(towns),
+        town_columns=RUN_TOWN_COLUMNS,
+    )
+
+
+@bp.get("/scenarios/<scenario_id>/explain")
+def explain_page(scenario_id: str):
+    """How one number was computed (``Result.explain``): a page, or with ``partial=1`` the panel's HTML."""
+    stored, scenario = stored_version(scenario_id, query_version())
+    town = request.args.get("town", "")
+    year = request.args.get("year", type=int)
+    column = request.args.get("column", "general_transfer")
+    if year is None:
+        raise ApiError(422, {"year": [t("not_a_number", value=request.args.get("year", ""))]})
+    result = runner.simulate(scenario)
+    explanation = result.explain(town, year, column)  # ScenarioError → 422 page naming the field
+    names = dict(zip(result.towns["town"].astype(str), result.towns["name"].astype(str)))
+    context = {
+        "stored": stored,
+        "node": explanation.to_dict(g.lang),
+        "text": explanation.text(g.lang),
+        "town": town,
+        "town_name": names.get(town, town),
+        "year": year,
+        "column": column,
+        "unit": result.unit,
+    }
+    if request.args.get("partial"):
+        return render("_explain.html", **context)
+    return render("explain.html", latest=runner.store().head(scenario_id)[1], **context)
+
+
+@bp.get("/scenarios/<scenario_id>/analysis")
+def analysis_page(scenario_id: str):
+    """Monte Carlo and goal seeking: forms whose scripts call ``POST /api/v1/montecarlo`` and ``/solve``."""
+    from fiscal_sim.analysis.goal_seek import metric_names
+
+    stored, scenario = stored_version(scenario_id, query_version())
+    sections = lever_rows(scenario.config)
+    parameters = []  # (override path, label) of each numeric lever that is a single number
+    for _, rows in sections:
+        for row in rows:
+            for lever in row.levers:
+                if lever.slot is None and lever.kind in ("share", "rate", "amount"):
+                    parameters.append(
+                        (lever.target, row.title if lever.label == row.title else f"{row.title} — {lever.label}")
+                    )
+    if pool_mode(scenario.config["general_transfer"])[0] is PoolMode.AMOUNT:
+        parameters.append((POOL, f"{field_label('general_transfer')} — {words(PoolMode.AMOUNT)}"))
+    metrics = [m for m in metric_names() if not m.startswith("towns.")]
+    metric_labels = [
+        (m, label(m[len("county.") :], "county") if m.startswith("county.") else label(m, "indicators"))
+        for m in metrics
+    ]
+    return render(
+        "analysis.html",
+        stored=stored,
+        latest=runner.store().head(scenario_id)[1],
+        config=scenario.config,
+        years=[int(y) for y in scenario.years],
+        parameters=parameters,
+        metrics=metric_labels,
+        js_strings=lang_strings_for_js(),
+    )
+
+
+@bp.get("/scenarios/<scenario_id>/download.<fmt>")
+def download(scenario_id: str, fmt: str):
+    """The stored document as YAML, JSON or an Excel scenario workbook."""
+    stored = runner.store().get(scenario_id, query_version())
+    filename = f"{scenario_id}-v{stored.version}.{fmt}"
+    if fmt == "yaml":
+        text = yaml.safe_dump(stored.document, allow_unicode=True, sort_keys=False, width=120)
+        data, mimetype = text.encode("utf-8"), "application/yaml"
+    elif fmt == "json":
+        data, mimetype = json.dumps(stored.document, ensure_ascii=False, indent=1).encode("utf-8"), "application/json"
+    elif fmt == "xlsx":
+        from fiscal_sim.io.excel_template import scenario_workbook
+
+        data, mimetype = scenario_workbook(stored.document), XLSX
+    else:
+        raise ApiError(404, {"format": [t("bad_suffix", name=filename)]})
+    return flask.send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
+
+
+@bp.get("/scenarios/<scenario_id>/results.xlsx")
+def results_workbook(scenario_id: str):
+    from fiscal_sim.io.excel_results import write_workbook
+
+    stored, scenario = stored_version(scenario_id, query_version())
+    result = runner.simulate(scenario)
+    buffer = io.BytesIO()
+    write_workbook(buffer, {display_name(stored.name): result}, charts=False, lang=g.lang)
+    buffer.seek(0)
+    name = f"{scenario_id}-v{stored.version}-results.xlsx"
+    return flask.send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=name)

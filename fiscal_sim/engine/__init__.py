@@ -1,0 +1,22 @@
+"""The engine (docs/model.md §1): :func:`compile_model` turns a validated scenario into a typed
+:class:`Model`; :func:`run` runs its years by composing the parts of :mod:`fiscal_sim.model`."""
+
+from __future__ import annotations
+
+from .compile import AssessmentRules, CountyBudget, GeneralRules, Model, compile_model, project_book
+from .run import COUNTY_ARRAYS, TOWN_ARRAYS, Trace, item_split, run, town_portion
+
+__all__ = [
+    "COUNTY_ARRAYS",
+    "TOWN_ARRAYS",
+    "AssessmentRules",
+    "CountyBudget",
+    "GeneralRules",
+    "Model",
+    "Trace",
+    "compile_model",
+    "item_split",
+    "project_book",
+    "run",
+    "town_portion",
+]
