@@ -38,6 +38,8 @@ setup(
             "ipykernel>=6.29,<8",
             "schemathesis>=4.3,<5",
             "playwright>=1.50,<2",
+            "setuptools>=70",  # the wheel test builds the package without build isolation (offline)
+            "wheel>=0.43",
         ],
     },
     entry_points={

@@ -23,6 +23,8 @@ from .tables import csv_bytes
 
 FRAMES = ("towns", "county", "indicators", "revenue", "projects")
 COMMAND_GROUP = "fiscal_sim.commands"
+LANGS = ("zh", "en")
+LANG_HELP = "language of messages, explanations, workbooks and charts (default: $FISCAL_SIM_LANG or en)"
 
 
 class UsageError(Exception):
@@ -128,7 +130,7 @@ def cmd_run(args) -> int:
     print(_key_figures(result))
     if len(result.revocations):
         print("\nrevoked pilots 取消试点:")
-        print(result.revocations.to_string(index=False))
+        print(result.revocations_in(args.lang).to_string(index=False))
     print("\nwritten: " + ", ".join(str(p) for p in written))
     return 0
 
@@ -296,16 +298,13 @@ def _plugin_commands(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="fiscal-sim", description="County–town fiscal revenue-sharing simulation")
-    parser.add_argument(
-        "--lang",
-        choices=("zh", "en"),
-        default=os.environ.get("FISCAL_SIM_LANG", "en") if os.environ.get("FISCAL_SIM_LANG") in ("zh", "en") else "en",
-        help="language of messages, explanations, workbooks and charts (default: $FISCAL_SIM_LANG or en)",
-    )
+    default_lang = os.environ.get("FISCAL_SIM_LANG") if os.environ.get("FISCAL_SIM_LANG") in LANGS else "en"
+    parser.add_argument("--lang", choices=LANGS, default=default_lang, help=LANG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     def with_set(p):
         p.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a setting (repeatable)")
+        p.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=LANG_HELP)
         return p
 
     p = with_set(sub.add_parser("validate", help="check a scenario file"))
