@@ -104,20 +104,20 @@ class Result:
     @cached_property
     def county(self) -> pd.DataFrame:
         m, c = self.model, self.trace.arrays["county"]
-        n_years = len(m.years)
         return pd.DataFrame(
             {
                 "year": m.years,
                 "own_revenue": m.county.own_revenue,
                 "shared_revenue": c["shared_revenue"][0],
-                "remittances": np.full(n_years, m.remittance.sum()),
+                "remittances": c["remittances"][0],
                 "upper_transfers": m.county.upper_transfers,
                 "total_revenue": c["total_revenue"][0],
                 "own_expenditure": m.county.own_expenditure,
-                "town_function_expenditure": m.town_function_expenditure,
+                "town_function_expenditure": c["town_function_expenditure"][0],
                 "general_transfers_paid": c["general_transfers_paid"][0],
                 "special_transfers_paid": c["special_transfers_paid"][0],
                 "balance": c["balance"][0],
+                **{name: c[name][0] for name in COUNTY_COLUMNS[len(COUNTY_COLUMNS) - 6 :]},
             },
             columns=COUNTY_COLUMNS,
         )

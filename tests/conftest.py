@@ -85,18 +85,20 @@ def bad_dir() -> Path:
     return FIXTURES / "bad"
 
 
-# docs/model.md §1.6: the result frames' columns, exactly
+# the result frames' columns, exactly as docs/model.md §1.6 and docs/scenario-format.md list them
 SPEC_COLUMNS = {
     "towns": [
         "year", "town", "name", "pilot", "gdp", "population", "revenue_collected", "town_retained",
         "county_retained", "remittance", "own_revenue", "capacity", "standard_expenditure", "gap",
         "general_transfer", "special_transfer", "cofinancing", "balance", "resources", "resources_per_capita",
+        "protected_need", "floor", "tax_return", "contract_transfer", "over_collection_to_county", "incentive",
     ],
     "revenue": ["year", "town", "item", "collected", "to_town", "to_county"],
     "county": [
         "year", "own_revenue", "shared_revenue", "remittances", "upper_transfers", "total_revenue",
         "own_expenditure", "town_function_expenditure", "general_transfers_paid", "special_transfers_paid",
-        "balance",
+        "balance", "over_collection_received", "upper_special_grants", "tax_returns_paid", "contract_transfers_paid",
+        "incentives_paid", "pool_overrun",
     ],
     "indicators": [
         "year", "required_transfers", "general_transfers", "coverage", "special_transfers", "county_balance",

@@ -332,7 +332,8 @@ def test_unknown_column_and_schema_errors_name_the_place(filled):
         read_scenario_workbook(filled)
     assert "expenditure_functions row 1 column H" in exc.value.errors
     wb["expenditure_functions"]["H1"] = None
-    wb["revenue_items"]["G2"] = 1.5  # town_share of a tiered rule: not its parameter
+    header = [c.value for c in wb["revenue_items"][1]]
+    wb["revenue_items"].cell(row=2, column=header.index("town_share") + 1, value=1.5)  # not a tiered rule's parameter
     wb.save(filled)
     with pytest.raises(ScenarioError) as exc:
         fiscal_sim.load_scenario(filled)

@@ -13,14 +13,18 @@ from .charts import CHART_FORMATS, CHARTS, EQUALITY_LINE, LEGEND_SCENARIO, MONTE
 from .choices import (
     SPLIT_PARAMETERS,
     AssessmentIndicator,
+    Benchmark,
     Curve,
+    DifficultyMetric,
     Eligible,
+    FundedBy,
     Language,
     Outcome,
     PoolMode,
     PriorityKey,
     ProjectReason,
     Rationing,
+    Shortfall,
     SpecialMethod,
     SplitRule,
 )
@@ -30,7 +34,9 @@ from .messages import MESSAGES, ROW_ID, ROW_WHERE
 from .tables import INPUT_TABLES, KEY_TOWN_COLUMNS, MONTECARLO_SERIES, PERCENTILES, RESULT_TABLES, SUFFIXES
 
 __all__ = [
-    "AssessmentIndicator", "Block", "CHART_FORMATS", "CHARTS", "Chart", "EQUALITY_LINE", "LEGEND_SCENARIO", "MONTECARLO_BAND", "Choice", "Column", "Curve", "Eligible", "Field",
+    "AssessmentIndicator", "Benchmark", "Block", "CHART_FORMATS", "CHARTS", "Chart", "Choice", "Column", "Curve",
+    "DifficultyMetric", "EQUALITY_LINE", "Eligible", "Field", "FundedBy", "LEGEND_SCENARIO", "MONTECARLO_BAND",
+    "Shortfall",
     "INPUT_TABLES", "KEY_TOWN_COLUMNS", "LANGS", "Language", "MAX_DRAWS", "MAX_YEARS", "MESSAGES",
     "MONTECARLO_SERIES", "Outcome", "PERCENTILES", "PoolMode", "PriorityKey", "ProjectReason", "RESULT_TABLES",
     "Rationing", "SCENARIO", "SPLIT_PARAMETERS", "SUFFIXES", "SpecialMethod", "SplitRule", "Table", "Text",

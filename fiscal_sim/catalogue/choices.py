@@ -114,6 +114,70 @@ class AssessmentIndicator(Choice):
 
     GDP_GROWTH = ("gdp_growth", "GDP增长率", "GDP growth")
     REVENUE_GROWTH = ("revenue_growth", "乡镇自有财力增长率", "own-revenue growth")
+    COLLECTED_GROWTH = (
+        "collected_growth",
+        "地方财政收入增长率",
+        "growth of revenue collected",
+        "辖区征收收入的增长率（分成前）",
+        "growth of the revenue collected in the town, before the split",
+    )
+
+
+class Benchmark(Choice):
+    """What a relative target is measured against (考评基准)."""
+
+    COUNTY_AVERAGE = (
+        "county_average",
+        "全县平均水平",
+        "county average",
+        "全县各乡镇合计的增长率",
+        "the growth of the sum over every town of the county",
+    )
+
+
+class Shortfall(Choice):
+    """Who bears a contracted town's revenue shortfall (短收处理)."""
+
+    TOWN = (
+        "town",
+        "短收不补",
+        "the town bears it",
+        "收入低于核定基数时县不补助",
+        "the county does not make up a shortfall",
+    )
+    COUNTY = (
+        "county",
+        "短收由县保底",
+        "the county makes it up",
+        "收入低于核定基数时由县补足",
+        "the county makes up a shortfall",
+    )
+
+
+class FundedBy(Choice):
+    """Whose money special-transfer grants are (专项资金来源)."""
+
+    COUNTY = ("county", "县级财力安排", "the county's own money")
+    UPPER = (
+        "upper",
+        "上级专项资金",
+        "higher-level earmarked money",
+        "上级下达、县转拨，不影响县级收支余额",
+        "passed through the county: its balance is unchanged",
+    )
+
+
+class DifficultyMetric(Choice):
+    """A measure of a town's difficulty computed by the model (困难程度指标)."""
+
+    GAP_RATE = ("gap_rate", "缺口率", "gap rate", "标准财政收支缺口 ÷ 标准财政支出", "gap ÷ standard expenditure")
+    PROTECTED_TO_CAPACITY = (
+        "protected_to_capacity",
+        "必保支出占标准财政收入比",
+        "protected need to capacity",
+        "三保支出需求 ÷ 标准财政收入",
+        "protected need ÷ fiscal capacity",
+    )
 
 
 class ProjectReason(Choice):

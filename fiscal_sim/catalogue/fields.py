@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import math
 
-from .choices import AssessmentIndicator, Eligible, PriorityKey, Rationing, SpecialMethod, SplitRule
+from .choices import (
+    AssessmentIndicator,
+    Benchmark,
+    DifficultyMetric,
+    Eligible,
+    FundedBy,
+    PriorityKey,
+    Rationing,
+    Shortfall,
+    SpecialMethod,
+    SplitRule,
+)
 from .kinds import Block, Field, Text, Unit
 
 MAX_DRAWS = 100_000  # Monte Carlo draws one run may ask for
@@ -40,6 +51,15 @@ SPLIT = Block(
     ),
 )  # fmt: skip
 
+STANDARD_BASE = Block(
+    "standard_base",
+    Text("标准收入测算", "standard revenue", "税基 × 平均有效税率（财政部标准收入法）", "tax base × average effective rate (the MOF's standard revenue)"),
+    (
+        _f("column", "text", "税基所在列", "tax base column", "乡镇表中税基所在列（随增长设置增长）", "towns column holding the tax base (grows as growth.drivers says)", required=True),
+        _f("rate", "number", "平均有效税率", "average effective rate", "标准征收额 = 税率 × 税基", "standard collection = rate × tax base", unit=Unit.FACTOR, required=True, formula="r"),
+    ),
+)  # fmt: skip
+
 REVENUE_ITEM = Block(
     "revenue_items",
     Text("收入项目", "revenue item", "参与县乡划分的税种或收入", "a tax or revenue shared between county and towns"),
@@ -49,6 +69,7 @@ REVENUE_ITEM = Block(
         _f("column", "text", "征收额所在列", "towns column", "乡镇表中基期征收额所在列（默认同代码）", "towns column with the base-year amount collected (default: the id)"),
         _f("elasticity", "number", "收入弹性系数", "revenue elasticity", "征收额增长率 = 弹性 × GDP增长率", "growth of the amount collected = elasticity × GDP growth", unit=Unit.FACTOR, default=1.0, formula="elasticity[k]"),
         _f("capacity_rate", "number", "计入标准财政收入比例", "capacity rate", "乡镇分成收入计入标准财政收入的比例", "share of the town's part counted in fiscal capacity", unit=Unit.SHARE, default=1.0, formula="capacity_rate[k]"),
+        _f("standard_base", "block", "标准收入测算", "standard revenue", "标准财政收入按税基 × 税率测算，而不按实际征收", "capacity counts the town's share of rate × tax base instead of what it collects", nullable=True, block=STANDARD_BASE),
         _f("split", "block", "分成规则", "split rule", required=True, block=SPLIT),
     ),
 )  # fmt: skip
@@ -80,7 +101,71 @@ EXPENDITURE_FUNCTION = Block(
         _f("unit_cost", "number", "基期单位成本", "unit cost", "每单位支出因素的标准支出（基期）", "standard cost per driver unit (base year)", unit=Unit.MONEY, required=True, formula="unit_cost[f]"),
         _f("cost_factor", "text", "支出成本差异系数列", "cost factor column", "乡镇表中支出成本差异系数所在列（不填为1）", "towns column of cost factors (default 1)", nullable=True, formula="cost_factor[i,f]"),
         _f("town_share", "number", "乡镇支出责任比例", "town's share of the responsibility", "乡镇承担的比例，其余由县承担", "the town's part; the county bears the rest", unit=Unit.SHARE, required=True, formula="town_share[f]"),
+        _f("protected", "number", "三保比例", "protected part", "支出需求中属于保工资、保运转、保基本民生的比例", "the part of the need that is wages, running costs and basic livelihoods (三保)", unit=Unit.SHARE, default=0.0, formula="protected[f]"),
         _growth("growth", "单位成本年增长率", "unit cost growth", "单位成本每年增长率", "yearly growth of the unit cost"),
+    ),
+)  # fmt: skip
+
+EXPENDITURE_OVERRIDE = Block(
+    "expenditure_overrides",
+    Text("事权调整", "responsibility override", "个别乡镇或一类乡镇承担的支出责任比例", "a town's or a class's share of a responsibility"),
+    (
+        _f("id", "text", "调整代码", "override id", "可不填；用于按路径修改", "optional; names it in a set path"),
+        _f("town", "text", "适用乡镇", "town", "乡镇代码（与类别二选一）", "a town id (or class)"),
+        _f("class", "text", "适用类别", "class", "pilot（试点镇，资格有效的年度）或乡镇表中的是/否列", "pilot (in the years the status is in force), or a true/false towns column"),
+        _f("function", "text", "支出事项", "expenditure function", required=True),
+        _f("town_share", "number", "乡镇支出责任比例", "town's share of the responsibility", unit=Unit.SHARE, required=True, formula="town_share[i,f]"),
+    ),
+)  # fmt: skip
+
+CONTRACT = Block(
+    "contracts",
+    Text("核定收支", "contract", "核定收入基数和支出基数，定额上解或定额补助，超收分成", "agreed revenue and expenditure bases: a fixed remittance or subsidy, over-collection shared"),
+    (
+        _f("id", "text", "合同代码", "contract id", "可不填；用于按路径修改", "optional; names it in a set path"),
+        _f("town", "text", "适用乡镇", "town", "乡镇代码（与类别二选一）", "a town id (or class)"),
+        _f("class", "text", "适用类别", "class", "pilot（试点镇，资格有效的年度）或乡镇表中的是/否列", "pilot (in the years the status is in force), or a true/false towns column"),
+        _f("revenue_base", "number", "核定收入基数", "revenue base", "乡镇本级收入的核定基数（基期）", "the agreed base of the town's retained revenue (base year)", unit=Unit.MONEY, required=True, formula="B_R"),
+        _f("expenditure_base", "number", "核定支出基数", "expenditure base", "核定的支出基数（基期）", "the agreed expenditure base (base year)", unit=Unit.MONEY, required=True, formula="B_E"),
+        _growth("base_growth", "基数年增长率", "base growth", "两项基数的年增长率", "yearly growth of both bases"),
+        _f("revenue_base_growth", "number", "收入基数年增长率", "revenue base growth", "不填则同基数年增长率", "default: base_growth", unit=Unit.RATE, nullable=True),
+        _f("expenditure_base_growth", "number", "支出基数年增长率", "expenditure base growth", "不填则同基数年增长率", "default: base_growth", unit=Unit.RATE, nullable=True),
+        _f("over_share", "number", "超收留成比例", "over-collection share", "超过收入基数部分乡镇留成的比例，其余上缴县", "the town keeps this share of what it collects above the base; the rest goes to the county", unit=Unit.SHARE, default=1.0, formula="over_share"),
+        _f("shortfall", "choice", "短收处理", "shortfall", choices=Shortfall, default=Shortfall.TOWN.value),
+    ),
+)  # fmt: skip
+
+TAX_RETURNS = Block(
+    "tax_returns",
+    Text("税收返还", "tax returns", "县对乡镇的税收返还，随相关税收增长", "returns the county pays each town, growing with the named taxes"),
+    (
+        _f("column", "text", "返还基数列", "base column", "乡镇表中基期税收返还额所在列", "towns column with each town's base-year return", required=True),
+        _f("items", "texts", "挂钩税种", "items", "返还随这些收入项目的辖区征收额增长；不填则固定", "the return grows with these items' collections; none keeps it fixed", default=list),
+        _f("coefficient", "number", "增长系数", "coefficient", "征收额每增长1%，返还增长 c%（1994年为0.3）；下降时全额扣减", "each 1% growth of the items adds c% to the return (0.3 in 1994); a fall is passed on in full", unit=Unit.FACTOR, default=0.0, formula="c"),
+    ),
+)  # fmt: skip
+
+TARGET = _f(
+    "target",
+    "target",
+    "目标增长率",
+    "target",
+    "数字，或相对目标 {benchmark: county_average 或逐年列表, margin}",
+    "a number, or relative {benchmark: county_average or one per year, margin}",
+    unit=Unit.RATE,
+    choices=Benchmark,
+)
+
+INCENTIVES = Block(
+    "incentives",
+    Text("超收奖励", "rewards", "乡镇收入增长超过门槛的部分按比例奖励", "a share of collection growth above a threshold is paid back as a reward"),
+    (
+        _f("threshold", "target", "奖励门槛增长率", "threshold", "数字，或相对目标 {benchmark, margin}", "a number, or relative {benchmark, margin}", unit=Unit.RATE, default=0.0, formula="θ"),
+        _f("rate", "number", "奖励比例", "reward rate", "超过门槛部分的奖励比例", "share of the growth above the threshold paid as a reward", unit=Unit.SHARE, required=True, formula="ρ"),
+        _f("items", "texts", "计奖收入项目", "items", "不填则为全部收入项目", "default: every item", default=list),
+        _f("class", "text", "适用类别", "class", "只奖励这一类乡镇，如 pilot", "reward only this class, e.g. pilot", nullable=True),
+        _f("budget", "number", "奖励资金上限", "budget", "奖励合计超过时同比例压减（基期）", "rewards are scaled down when they sum to more (base year)", unit=Unit.MONEY, nullable=True),
+        _growth("budget_growth", "上限年增长率", "budget growth"),
     ),
 )  # fmt: skip
 
@@ -127,6 +212,25 @@ FACTOR = Block(
     ),
 )  # fmt: skip
 
+DIFFICULTY_FACTOR = Block(
+    "difficulty_factors",
+    Text("困难程度因素", "difficulty factor", "困难程度系数的一个因素及其权重", "one factor of the difficulty coefficient and its weight"),
+    (
+        _f("column", "text", "因素列", "factor column", "乡镇表列名（与指标二选一）", "a towns column (or metric)"),
+        _f("metric", "choice", "测算指标", "metric", choices=DifficultyMetric),
+        _f("weight", "number", "权重", "weight", "各因素权重合计为1", "weights sum to 1", unit=Unit.SHARE, required=True, formula="w"),
+    ),
+)  # fmt: skip
+
+DIFFICULTY = Block(
+    "difficulty",
+    Text("困难程度系数", "difficulty coefficient", "按因素标准化后加权（财预〔2022〕58号）", "standardised factors, weighted (MOF 财预〔2022〕58号)"),
+    (
+        _f("factors", "records", "困难程度因素", "factors", required=True, min_length=1, block=DIFFICULTY_FACTOR),
+        _f("uniform_weight", "number", "统一系数权重", "uniform weight", "转移支付系数 = a × 资金÷缺口 + (1 − a) × 困难程度系数", "coefficient = a × pool ÷ gaps + (1 − a) × difficulty", unit=Unit.SHARE, default=0.5, formula="a"),
+    ),
+)  # fmt: skip
+
 GROWTH_LIMITS = Block(
     "growth_limits",
     Text("增幅控制", "growth limits", "乡镇转移支付较上年的变动幅度", "how far a town's transfer may move from last year's"),
@@ -148,6 +252,8 @@ GENERAL_TRANSFER = Block(
         _f("eligible", "choice", "因素法分配范围", "factor method: towns served", choices=Eligible, default=Eligible.GAP.value),
         _f("factors", "records", "分配因素", "factors", "因素法的因素与权重", "the factor method's factors and weights", default=list, block=FACTOR),
         _f("growth_limits", "block", "增幅控制", "growth limits", nullable=True, block=GROWTH_LIMITS),
+        _f("floor", "bool", "基本财力保障", "floor", "先足额保障各乡镇三保支出（严禁留硬缺口），不受资金限制", "every town's protected need (三保) is paid first and in full, whatever the pool", default=False),
+        _f("difficulty", "block", "困难程度系数", "difficulty coefficient", "按比例分配时按困难程度调整各乡镇系数", "under proportional rationing, each town's coefficient moves with its difficulty", nullable=True, block=DIFFICULTY),
     ),
 )  # fmt: skip
 
@@ -164,6 +270,7 @@ SPECIAL_TRANSFERS = Block(
         _f("key_weight", "number", "重点项目权重", "key-project weight", "优化选择时重点项目的权重", "optimal: weight of key projects", unit=Unit.FACTOR, default=1.0, minimum=0.0, min_inclusive=False),
         _f("require_cofinancing", "bool", "要求乡镇配套", "require co-financing", "乡镇收支余额不足以配套时不安排", "fund a project only while the town can co-finance it", default=False),
         _f("carry_over", "bool", "未安排项目结转下年", "carry over", "当年未安排的项目参加下一年安排", "unfunded projects wait for next year", default=False),
+        _f("funded_by", "choice", "资金来源", "funded by", choices=FundedBy, default=FundedBy.COUNTY.value),
         _f("projects", "table", "项目表", "projects", "CSV/Excel 文件路径或记录列表", "a .csv/.xlsx path or inline records", required=True, table="projects"),
     ),
 )  # fmt: skip
@@ -173,7 +280,7 @@ ASSESSMENT = Block(
     Text("试点考评", "pilot assessment", "试点镇每年按增长目标考评，连续未达标取消试点资格", "pilot towns are held against growth targets every year"),
     (
         _f("enabled", "bool", "开展考评", "assess pilots", default=True),
-        _f("targets", "map", "考评目标", "targets", "指标: 目标增长率", "indicator: target growth", unit=Unit.RATE, default=dict, choices=AssessmentIndicator, values=_f("target", "number", "目标增长率", "target", unit=Unit.RATE, minimum=-INF, maximum=INF)),
+        _f("targets", "map", "考评目标", "targets", "指标: 目标增长率，或相对目标 {benchmark: county_average, margin: 0.01}", "indicator: target growth, or relative {benchmark: county_average, margin: 0.01}", unit=Unit.RATE, default=dict, choices=AssessmentIndicator, values=TARGET),
         _f("failures_to_revoke", "integer", "连续未达标年数", "failed years before revocation", "连续几年未达标即取消试点资格", "consecutive failed years before pilot status is revoked", unit=Unit.COUNT, default=3, minimum=1),
     ),
 )  # fmt: skip
@@ -203,6 +310,10 @@ SCENARIO = Block(
         _f("split_overrides", "records", "分成规则例外", "split overrides", default=list, block=SPLIT_OVERRIDE),
         _f("remittances", "block", "定额上解", "fixed remittances", nullable=True, block=REMITTANCES),
         _f("expenditure_functions", "records", "支出事项", "expenditure functions", required=True, min_length=1, block=EXPENDITURE_FUNCTION),
+        _f("expenditure_overrides", "records", "事权调整", "responsibility overrides", default=list, block=EXPENDITURE_OVERRIDE),
+        _f("contracts", "records", "核定收支", "contracts", default=list, block=CONTRACT),
+        _f("tax_returns", "block", "税收返还", "tax returns", nullable=True, block=TAX_RETURNS),
+        _f("incentives", "block", "超收奖励", "rewards", nullable=True, block=INCENTIVES),
         _f("county", "block", "县本级", "county budget", block=COUNTY),
         _f("growth", "block", "增长", "growth", block=GROWTH),
         _f("general_transfer", "block", "一般性转移支付", "general transfers", block=GENERAL_TRANSFER),

@@ -77,6 +77,7 @@ KINDS = (
     "choices",  # a list of codes of ``choices``
     "map",  # free keys (a towns column, a category, an indicator) → ``values``
     "growth",  # a rate, {pilot, other}, a towns column, or a per-year list of these
+    "target",  # a rate, or relative: {benchmark: county_average | [one per year], margin}
     "pool",  # null, an amount, or county_surplus
     "block",  # a nested map of fields
     "records",  # a list of ``block`` records (with ids)

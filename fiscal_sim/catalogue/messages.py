@@ -66,6 +66,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "factor_needs_factors": ("因素法至少需要一个因素", "the factor method needs at least one factor"),
     "weights_sum": ("各因素权重之和须为1，现为 {total}", "factor weights must sum to 1, they sum to {total}"),
+    "column_or_metric": ("因素列与测算指标须填且只填一个", "give exactly one of 'column' or 'metric'"),
+    "difficulty_needs_proportional_pool": (
+        "困难程度系数只用于按转移支付系数分配、且设定了资金的情形",
+        "the difficulty coefficient needs rationing: proportional and a pool",
+    ),
+    "target_value": (
+        "须为数字或相对目标 {{benchmark, margin}}，收到 {value}",
+        "must be a number or a relative target {{benchmark, margin}}, got {value}",
+    ),
+    "benchmark_value": (
+        "须为 county_average 或逐年数字列表，收到 {value}",
+        "must be county_average or a list of numbers, one per year, got {value}",
+    ),
+    "benchmark_length": ("逐年基准需要 {n} 个值，收到 {got} 个", "a per-year benchmark needs {n} values, got {got}"),
+    "unknown_function": ("没有支出事项 {function}", "unknown expenditure function {function}"),
+    "unknown_items": ("没有收入项目 {items}", "unknown revenue item {items}"),
+    "column_has_own_rule": (
+        "{column} 有自己的增长规则（{rule}），不能再列入增长设置",
+        "{column} has its own rule ({rule}); it cannot be listed here",
+    ),
     "factors_only_for_factor": ("只有分配办法为因素法时才填分配因素", "factors are used only with rationing: factor"),
     # the scenario as a whole
     "years_order": ("首年 {first} 晚于末年 {last}", "first year {first} is after last year {last}"),

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from .compile import AssessmentRules, CountyBudget, GeneralRules, Model, compile_model, project_book
+from .compile import Model, compile_model, project_book
+from .rules import AssessmentRules, CountyBudget, GeneralRules
 from .run import COUNTY_ARRAYS, TOWN_ARRAYS, Trace, item_split, run, town_portion
 
 __all__ = [

@@ -10,46 +10,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..catalogue import PoolMode, Rationing, SpecialMethod
 from ..model.expenditure import ExpenditureModel, expenditure_model
 from ..model.projection import column_path, cumulative_factor, gdp_growth_rates, grown_amount
 from ..model.revenue_division import RuleAssignment, SplitTable, assign_rules, compile_table
 from ..model.special_transfer import ProjectBook, SpecialTransferRules
 from ..scenario import Scenario
-from ..scenario.settings import pool_mode
-
-
-@dataclass(frozen=True)
-class CountyBudget:
-    """The county's own budget per simulated year (grown base-year amounts)."""
-
-    own_revenue: np.ndarray  # (T,)
-    own_expenditure: np.ndarray  # (T,)
-    upper_transfers: np.ndarray  # (T,)
-
-
-@dataclass(frozen=True)
-class GeneralRules:
-    """How gaps are covered (docs/model.md §1.4), typed."""
-
-    mode: PoolMode
-    pool: np.ndarray | None  # (T,) grown pool when ``mode`` is AMOUNT
-    coefficient: float | None
-    rationing: Rationing
-    priority: tuple[str, ...]  # class names covered first
-    static_classes: dict  # non-pilot priority classes: name -> (N,) bool
-    eligible_all: bool
-    factor_values: np.ndarray | None  # (T, N, W)
-    factor_weights: np.ndarray | None  # (W,)
-    growth_limits: tuple[float | None, float | None] | None
-
-
-@dataclass(frozen=True)
-class AssessmentRules:
-    """Pilot assessment (docs/model.md §1.7), typed."""
-
-    targets: dict  # indicator -> target
-    failures_to_revoke: int
+from .rules import (
+    AssessmentRules,
+    ContractRules,
+    CountyBudget,
+    GeneralRules,
+    IncentiveRules,
+    TaxReturnRules,
+    assessment_rules,
+    contract_rules,
+    expenditure_shares,
+    general_rules,
+    incentive_rules,
+    special_rules,
+    tax_return_rules,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +57,15 @@ class Model:
     general: GeneralRules
     special: SpecialTransferRules | None
     assessment: AssessmentRules | None
+    protected_need: np.ndarray  # (T, N), pilot-class overrides not applied
+    se_pilot: np.ndarray | None  # (T, N) standard expenditure while pilot status is in force (None: the same)
+    protected_pilot: np.ndarray | None  # (T, N)
+    total_need: np.ndarray  # (T,) every town's need of every function
+    standard_items: np.ndarray  # items whose capacity counts standard revenue (MOF: tax base × rate)
+    standard_collection: np.ndarray | None  # (T, len(standard_items), N) rate × grown tax base
+    contracts: ContractRules | None = None
+    tax_returns: TaxReturnRules | None = None
+    incentives: IncentiveRules | None = None
 
     @property
     def has_pilot_rules(self) -> bool:
@@ -134,67 +123,6 @@ def project_book(projects: pd.DataFrame, town_ids: list[str]) -> ProjectBook:
     )
 
 
-def _general_rules(scenario: Scenario, drivers: dict, n_years: int) -> GeneralRules:
-    gt = scenario.config["general_transfer"]
-    mode, amount = pool_mode(gt)
-    pool = grown_amount(amount, gt["pool_growth"], n_years) if mode is PoolMode.AMOUNT else None
-    rationing = Rationing(gt["rationing"])
-    factor_values = factor_weights = None
-    if rationing is Rationing.FACTOR:
-        towns = scenario.towns
-        factor_values = np.stack(
-            [
-                np.prod([column_path(towns, c, drivers, n_years) for c in f.get("columns") or [f["column"]]], axis=0)
-                for f in gt["factors"]
-            ],
-            axis=-1,
-        )
-        factor_weights = np.array([f["weight"] for f in gt["factors"]])
-    limits = gt["growth_limits"]
-    return GeneralRules(
-        mode=mode,
-        pool=pool,
-        coefficient=gt["coefficient"],
-        rationing=rationing,
-        priority=tuple(gt["priority"]),
-        static_classes={name: scenario.classes[name] for name in gt["priority"] if name != "pilot"},
-        eligible_all=gt["eligible"] == "all",
-        factor_values=factor_values,
-        factor_weights=factor_weights,
-        growth_limits=(limits["min"], limits["max"]) if limits else None,
-    )
-
-
-def _special_rules(scenario: Scenario, ids: list[str], n_years: int) -> SpecialTransferRules | None:
-    st = scenario.config["special_transfers"]
-    if st is None:
-        return None
-    book = project_book(scenario.projects, ids)
-    factor = cumulative_factor(st["budget_growth"], n_years)
-    caps = np.full((n_years, len(book.categories)), np.inf)
-    for j, category in enumerate(book.categories):
-        if category in st["category_caps"]:
-            caps[:, j] = st["category_caps"][category] * factor
-    return SpecialTransferRules(
-        book=book,
-        method=SpecialMethod(st["method"]),
-        priority_order=tuple(st["priority_order"]),
-        pilot_weight=st["pilot_weight"],
-        key_weight=st["key_weight"],
-        require_cofinancing=st["require_cofinancing"],
-        carry_over=st["carry_over"],
-        budget=st["budget"] * factor,
-        caps=caps,
-    )
-
-
-def _assessment_rules(scenario: Scenario) -> AssessmentRules | None:
-    a = scenario.config["assessment"]
-    if a is None or not a["enabled"]:
-        return None
-    return AssessmentRules(dict(a["targets"]), a["failures_to_revoke"])
-
-
 def compile_model(scenario: Scenario) -> Model:
     """Turn a validated scenario into the arrays and typed rules the engine runs on."""
     cfg, towns = scenario.config, scenario.towns
@@ -207,16 +135,23 @@ def compile_model(scenario: Scenario) -> Model:
     collected0 = np.column_stack([towns[i.get("column") or i["id"]].to_numpy(np.float64) for i in items])
 
     position = _TownPositions(towns["id"])
+    item_index = {item["id"]: k for k, item in enumerate(items)}
     rules = {
         flag: assign_rules(items, cfg["split_overrides"], position, scenario.classes, as_pilot=flag)
         for flag in (False, True)
     }
-    item_index = {item["id"]: k for k, item in enumerate(items)}
     pilot_items = np.array(
         sorted({item_index[o["item"]] for o in cfg["split_overrides"] if o.get("class") == "pilot"}), dtype=np.intp
     )
     remittance = towns[cfg["remittances"]["column"]].to_numpy(np.float64) if cfg["remittances"] else np.zeros(n_towns)
-    exp = expenditure_model(cfg["expenditure_functions"], towns, n_towns, drivers, n_years)
+    shares = expenditure_shares(scenario, position)
+    exp = expenditure_model(cfg["expenditure_functions"], towns, n_towns, drivers, n_years, shares)
+    standard = [(k, item["standard_base"]) for k, item in enumerate(items) if item.get("standard_base")]
+    standard_collection = None
+    if standard:
+        standard_collection = np.stack(
+            [b["rate"] * column_path(towns, b["column"], drivers, n_years) for _, b in standard], axis=1
+        )
     c = cfg["county"]
     county = CountyBudget(
         *(
@@ -241,11 +176,22 @@ def compile_model(scenario: Scenario) -> Model:
         expenditure=exp,
         standard_expenditure=exp.standard_expenditure(),
         town_function_expenditure=exp.county_share(),
+        protected_need=exp.protected_need(),
+        se_pilot=exp.standard_expenditure(pilot=True) if exp.pilot_share is not None else None,
+        protected_pilot=exp.protected_need(pilot=True) if exp.pilot_share is not None else None,
+        total_need=exp.total_need(),
+        standard_items=np.array([k for k, _ in standard], dtype=np.intp),
+        standard_collection=standard_collection,
         population=column_path(towns, "population", drivers, n_years),
         county=county,
-        general=_general_rules(scenario, drivers, n_years),
-        special=_special_rules(scenario, ids, n_years),
-        assessment=_assessment_rules(scenario),
+        general=general_rules(scenario, drivers, n_years),
+        special=special_rules(scenario, project_book(scenario.projects, ids), n_years)
+        if scenario.projects is not None
+        else None,
+        assessment=assessment_rules(scenario, n_years),
+        contracts=contract_rules(scenario, position, n_years),
+        tax_returns=tax_return_rules(scenario, item_index),
+        incentives=incentive_rules(scenario, item_index, n_years),
     )
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import catalogue
-from ..catalogue import PoolMode
+from ..catalogue import DifficultyMetric, PoolMode
 from ..model import assessment as assess
-from ..model.general_transfer import Allocation, allocate
+from ..model.arrangements import rewards, settle, tax_return
+from ..model.general_transfer import Allocation, allocate, floors
 from ..model.indicators import per_capita
-from ..model.revenue_division import fiscal_capacity, own_revenue
+from ..model.revenue_division import own_revenue
 from ..model.special_transfer import SpecialOutcome, SpecialTransferRun
 from .compile import Model
 
@@ -52,12 +53,22 @@ class Trace:
 TOWN_ARRAYS = tuple(c.key for c in catalogue.RESULT_TABLES["towns"].columns if c.kind == "number")
 COUNTY_ARRAYS = (
     "shared_revenue", "total_revenue", "general_transfers_paid", "special_transfers_paid", "balance",
-    "required_transfers", "pool",
+    "required_transfers", "pool", "remittances", "town_function_expenditure", "over_collection_received",
+    "upper_special_grants", "tax_returns_paid", "contract_transfers_paid", "incentives_paid", "pool_overrun",
 )  # fmt: skip
+OPTIONAL_ARRAYS = (
+    "protected_need",
+    "floor",
+    "tax_return",
+    "contract_transfer",
+    "over_collection_to_county",
+    "incentive",
+)
+INDICATOR_SUMS = {"gdp_growth": "gdp", "revenue_growth": "own_revenue", "collected_growth": "revenue_collected"}
 
 
 class _Run:
-    """The state carried from year to year, and each year's steps (docs/model.md §1.1–§1.7)."""
+    """The state carried from year to year, and each year's steps (docs/model.md §1.1–§1.11)."""
 
     def __init__(self, model: Model, growth: np.ndarray, detail: bool, fixed_special, town_outputs):
         self.model, self.growth, self.detail, self.fixed_special = model, growth, detail, fixed_special
@@ -68,25 +79,39 @@ class _Run:
         self.common_elasticity = bool(np.all(model.elasticity == model.elasticity[0]))
         self.factor = None if self.common_elasticity else np.empty_like(self.collected)
         self.portion = np.empty_like(self.collected)  # reused for each year's split
-        self.gdp = np.broadcast_to(model.gdp0, (n_draws, n_towns))
-        self.pilot = np.broadcast_to(model.pilot0, (n_draws, n_towns)).copy()
-        self.streak = np.zeros((n_draws, n_towns), dtype=np.int64)
-        self.revoked_year = np.zeros((n_draws, n_towns), dtype=np.int64)
-        self.previous_transfer = np.zeros((n_draws, n_towns))
+        shape = (n_draws, n_towns)
+        self.gdp = np.broadcast_to(model.gdp0, shape)
+        self.pilot = np.broadcast_to(model.pilot0, shape).copy()
+        self.streak = np.zeros(shape, dtype=np.int64)
+        self.revoked_year = np.zeros(shape, dtype=np.int64)
+        self.previous_transfer = np.zeros(shape)
         # the base year is the same in every draw: split one row and broadcast it
         base = town_portion(model, -1, self.collected[:, :1], self.pilot[:1])
-        self.own_prev = np.broadcast_to(own_revenue(base, model.remittance), self.pilot.shape)
-        self.full_capacity = bool(np.all(model.capacity_rate == 1.0))
-        self.no_special = np.zeros((n_draws, n_towns))
+        self.own_prev = np.broadcast_to(own_revenue(base, model.remittance), shape)
+        self.collected_prev = np.broadcast_to(model.collected0.sum(axis=1), shape)
+        if model.tax_returns is not None:
+            self.tax_return = np.broadcast_to(model.tax_returns.base, shape)
+            self.tax_items_prev = self._items_sum(model.tax_returns.items)
+        if model.incentives is not None:
+            self.incentive_prev = self._items_sum(model.incentives.items)
+        self.full_capacity = bool(np.all(model.capacity_rate == 1.0)) and model.standard_collection is None
+        self.has_protected = bool(model.protected_need.any())
+        self.no_special = np.zeros(shape)
         kept = [name for name in TOWN_ARRAYS if name in town_outputs]
         self.block = np.empty((len(kept), n_draws, n_years, n_towns))
         self.out_t = {name: self.block[c] for c, name in enumerate(kept)}
+        for name in OPTIONAL_ARRAYS:  # the instruments' columns: 0 unless a step writes them
+            if name in self.out_t:
+                self.out_t[name].fill(0.0)
         self.out_t["pilot"] = np.empty((n_draws, n_years, n_towns), dtype=bool)
-        self.out_c = {name: np.empty((n_draws, n_years)) for name in COUNTY_ARRAYS}
+        self.out_c = {name: np.zeros((n_draws, n_years)) for name in COUNTY_ARRAYS}
         self.trace = Trace(self.out_t | {"county": self.out_c}, block=self.block if kept == list(TOWN_ARRAYS) else None)
         self.special_run = None
         if model.special is not None and fixed_special is None:
             self.special_run = SpecialTransferRun(model.special, n_towns, model.years)
+
+    def _items_sum(self, items: np.ndarray) -> np.ndarray:
+        return self.collected[items].sum(axis=0) if items.size else np.zeros(self.collected.shape[1:])
 
     def slot(self, name: str, t: int):
         """Where year t's value of a town output goes (computed straight into the block), or None."""
@@ -111,30 +136,98 @@ class _Run:
         return gdp_now
 
     def divide(self, t: int):
-        """§1.2: each item split between town and county; returns (own revenue, capacity, county share)."""
-        m = self.model
-        to_town = town_portion(m, t, self.collected, self.pilot, out=self.portion)
+        """§1.2: each item split between town and county; returns (town portions, retained, collected, county share)."""
+        to_town = town_portion(self.model, t, self.collected, self.pilot, out=self.portion)
         retained = np.sum(to_town, axis=0, out=self.slot("town_retained", t))
-        own = np.subtract(retained, m.remittance, out=self.slot("own_revenue", t))
-        if self.full_capacity:
-            capacity = own
-            self.put("capacity", t, own)
-        else:
-            capacity = fiscal_capacity(to_town, m.capacity_rate, m.remittance)
-            self.put("capacity", t, capacity)
         collected_total = np.sum(self.collected, axis=0, out=self.slot("revenue_collected", t))
         county_retained = np.subtract(collected_total, retained, out=self.slot("county_retained", t))
-        return own, capacity, county_retained.sum(axis=-1)
+        return to_town, retained, collected_total, county_retained.sum(axis=-1)
 
-    def general(self, t: int, gap: np.ndarray, pool) -> Allocation:
-        """§1.4: this year's general transfers, priority classes first."""
-        m, rules = self.model, self.model.general
+    def contracts(self, t: int, retained: np.ndarray):
+        """§1.11 核定收支: ``(in force, contract transfer, over-collection to the county)``, or Nones."""
+        rules = self.model.contracts
+        if rules is None:
+            return None, 0.0, 0.0
+        in_force = rules.in_force(self.pilot)
+        transfer, over = settle(retained, *rules.terms(t, self.pilot))
+        transfer = np.where(in_force, transfer, 0.0)
+        over = np.where(in_force, over, 0.0)
+        self.put("contract_transfer", t, transfer)
+        self.put("over_collection_to_county", t, over)
+        return in_force, transfer, over
+
+    def tax_returns(self, t: int) -> np.ndarray | float:
+        """§1.11 税收返还: last year's return moved with the named items' collections."""
+        rules = self.model.tax_returns
+        if rules is None:
+            return 0.0
+        if rules.items.size:
+            now = self._items_sum(rules.items)
+            self.tax_return = tax_return(self.tax_return, now, self.tax_items_prev, rules.coefficient)
+            self.tax_items_prev = now
+        self.put("tax_return", t, self.tax_return)
+        return self.tax_return
+
+    def rewards(self, t: int) -> np.ndarray | float:
+        """§1.11 超收奖励 on collection growth above the threshold."""
+        rules = self.model.incentives
+        if rules is None:
+            return 0.0
+        now = self._items_sum(rules.items)
+        threshold = rules.threshold.value
+        if rules.threshold.relative:
+            county = assess.growth_rate(now.sum(axis=-1), self.incentive_prev.sum(axis=-1))
+            threshold = np.nan_to_num(rules.threshold.at(t, county), nan=0.0)
+        budget = None if rules.budget is None else rules.budget[t]
+        reward = rewards(now, self.incentive_prev, threshold, rules.rate, rules.eligible(self.pilot), budget)
+        self.incentive_prev = now
+        self.put("incentive", t, reward)
+        return reward
+
+    def capacity(self, t: int, to_town, remittance, tax_return_now):
+        """§1.2 标准财政收入: the town's shares at their capacity rates (standard revenue where asked)."""
+        m = self.model
+        if m.standard_collection is not None:
+            collected = self.collected.copy()
+            collected[m.standard_items] = m.standard_collection[t][:, None, :]
+            to_town = town_portion(m, t, collected, self.pilot)
+        capacity = np.tensordot(m.capacity_rate, to_town, axes=1) - remittance
+        capacity += tax_return_now
+        return capacity
+
+    def needs(self, t: int):
+        """§1.3: standard expenditure and protected need for each town's status this year."""
+        m = self.model
+        se, protected = m.standard_expenditure[t], m.protected_need[t]
+        if m.se_pilot is not None and self.pilot.any():
+            se = np.where(self.pilot, m.se_pilot[t], se)
+            protected = np.where(self.pilot, m.protected_pilot[t], protected)
+        return se, protected
+
+    def difficulty(self, t, gap, se, protected, capacity):
+        rules = self.model.general.difficulty
+        if rules is None:
+            return None
+        columns = []
+        for column in rules.columns:
+            if isinstance(column, np.ndarray):
+                columns.append(np.broadcast_to(column[t], gap.shape))
+            elif column is DifficultyMetric.GAP_RATE:
+                columns.append(per_capita(gap, se))  # gap ÷ standard expenditure
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    columns.append(np.where(capacity > 0, protected / np.where(capacity > 0, capacity, 1.0), np.inf))
+        return np.stack(columns, axis=-1), rules.weights, rules.uniform_weight
+
+    def general(self, t: int, gap, se, pool, floor, excluded, difficulty) -> Allocation:
+        """§1.4: this year's general transfers: floors first, then gaps, priority classes first."""
+        rules = self.model.general
         priority = np.zeros(self.pilot.shape, dtype=bool)
         for name in rules.priority:
             priority |= self.pilot if name == "pilot" else rules.static_classes[name]
         return allocate(
             gap,
-            m.standard_expenditure[t],
+            se,
             pool=pool,
             coefficient=rules.coefficient,
             rationing=rules.rationing,
@@ -144,15 +237,18 @@ class _Run:
             eligible_all=rules.eligible_all,
             previous=self.previous_transfer if t > 0 else None,
             growth_limits=rules.growth_limits,
+            floor=floor,
+            excluded=excluded,
+            difficulty=difficulty,
         )
 
-    def pool(self, t: int, total_revenue: np.ndarray, county_spending) -> np.ndarray | None:
+    def pool(self, t: int, county_left: np.ndarray) -> np.ndarray | None:
         """§1.4: the money for general transfers this year (None: every gap in full)."""
         rules, n_draws = self.model.general, self.growth.shape[0]
         if rules.mode is PoolMode.AMOUNT:
             return np.full(n_draws, rules.pool[t])
         if rules.mode is PoolMode.COUNTY_SURPLUS:
-            return np.maximum(total_revenue - county_spending - self.model.special_budget[t], 0.0)
+            return np.maximum(county_left, 0.0)
         return None
 
     def special(self, t: int, balance_before: np.ndarray):
@@ -163,17 +259,22 @@ class _Run:
             return self.special_run.year(t, self.pilot[0], balance_before[0])
         return self.no_special, self.no_special
 
-    def assess(self, t: int, gdp_now: np.ndarray, own: np.ndarray) -> None:
+    def assess(self, t: int, gdp_now: np.ndarray, own: np.ndarray, collected: np.ndarray) -> None:
         """§1.7: pilots held against their targets; status lost after too many failures."""
         m = self.model
-        indicators = {
-            "gdp_growth": assess.growth_rate(gdp_now, self.gdp),
-            "revenue_growth": assess.growth_rate(own, self.own_prev),
-        }
-        step = assess.assess_year(
-            self.pilot, self.streak, indicators, m.assessment.targets, m.assessment.failures_to_revoke
-        )
+        now = {"gdp": gdp_now, "own_revenue": own, "revenue_collected": collected}
+        before = {"gdp": self.gdp, "own_revenue": self.own_prev, "revenue_collected": self.collected_prev}
+        indicators, targets = {}, {}
+        for name, target in m.assessment.targets.items():
+            key = INDICATOR_SUMS[name]
+            indicators[name] = assess.growth_rate(now[key], before[key])
+            county = None
+            if target.relative and not isinstance(target.benchmark, np.ndarray):
+                county = assess.growth_rate(now[key].sum(axis=-1), before[key].sum(axis=-1))
+            targets[name] = target.at(t, county)
+        step = assess.assess_year(self.pilot, self.streak, indicators, targets, m.assessment.failures_to_revoke)
         if self.detail:
+            step.targets = targets
             self.trace.assessments.append(step)
         self.revoked_year = np.where(step.revoke & (self.revoked_year == 0), m.years[t] + 1, self.revoked_year)
         self.pilot = self.pilot & ~step.revoke
@@ -182,22 +283,49 @@ class _Run:
     def year(self, t: int) -> None:
         m, n_draws = self.model, self.growth.shape[0]
         gdp_now = self.project(t)
-        own, capacity, shared = self.divide(t)
-        se = m.standard_expenditure[t]
+        to_town, retained, collected, shared = self.divide(t)
+        in_force, contract, over = self.contracts(t, retained)
+        remittance = m.remittance if in_force is None else np.where(in_force, 0.0, m.remittance)
+        own = np.subtract(retained, remittance, out=self.slot("own_revenue", t))
+        if in_force is not None:
+            own -= over
+        returned = self.tax_returns(t)
+        reward = self.rewards(t)
+        if self.full_capacity and m.tax_returns is None:
+            capacity = own if in_force is None else retained - remittance
+        else:
+            capacity = self.capacity(t, to_town, remittance, returned)
+        self.put("capacity", t, capacity)
+        se, protected = self.needs(t)
         gap = np.maximum(np.subtract(se, capacity, out=self.slot("gap", t)), 0.0, out=self.slot("gap", t))
-        remitted = m.remittance.sum()
-        total_revenue = m.county.own_revenue[t] + shared + remitted + m.county.upper_transfers[t]
-        county_spending = m.county.own_expenditure[t] + m.town_function_expenditure[t]
-        pool = self.pool(t, total_revenue, county_spending)
-        allocation = self.general(t, gap, pool)
+        floor = None
+        if m.general.floor:
+            floor = floors(protected, own + returned + contract)
+            self.put("floor", t, floor)
+            self.put("protected_need", t, protected)
+        elif self.has_protected:
+            self.put("protected_need", t, protected)
+        # §1.6 the county before general transfers
+        remitted = remittance.sum(axis=-1)
+        over_received = over.sum(axis=-1) if in_force is not None else 0.0
+        total_revenue = m.county.own_revenue[t] + shared + remitted + over_received + m.county.upper_transfers[t]
+        town_functions = m.total_need[t] - se.sum(axis=-1) if m.se_pilot is not None else m.town_function_expenditure[t]
+        paid = {"tax_returns_paid": returned, "contract_transfers_paid": contract, "incentives_paid": reward}
+        paid = {name: value.sum(axis=-1) for name, value in paid.items() if isinstance(value, np.ndarray)}
+        arrangements = sum(paid.values(), 0.0)
+        county_spending = m.county.own_expenditure[t] + town_functions
+        special_budget = 0.0 if m.special is None or m.special.from_upper else m.special.budget[t]
+        pool = self.pool(t, total_revenue - county_spending - arrangements - special_budget)
+        difficulty = self.difficulty(t, gap, se, protected, capacity)
+        allocation = self.general(t, gap, se, pool, floor, in_force, difficulty)
         general = allocation.transfer
-        balance_before = own + general - se
+        has = own + returned + contract + reward
+        balance_before = has + general - se
         special, cofinancing = self.special(t, balance_before)
-        # §1.6 positions
-        resources = np.add(own + general, special, out=self.slot("resources", t))
+        resources = np.add(has + general, special, out=self.slot("resources", t))
         for name, value in (
             ("population", m.population[t]),
-            ("remittance", m.remittance),
+            ("remittance", remittance),
             ("standard_expenditure", se),
             ("general_transfer", general),
             ("special_transfer", special),
@@ -211,22 +339,31 @@ class _Run:
         self.out_t["pilot"][:, t, :] = self.pilot
         paid_general = general.sum(axis=-1)
         paid_special = np.broadcast_to(special, (n_draws, general.shape[-1])).sum(axis=-1)
+        upper_special = paid_special if m.special is not None and m.special.from_upper else 0.0
         county = {
             "shared_revenue": shared,
-            "total_revenue": total_revenue,
+            "total_revenue": total_revenue + upper_special,
             "general_transfers_paid": paid_general,
             "special_transfers_paid": paid_special,
-            "balance": total_revenue - county_spending - paid_general - paid_special,
-            "required_transfers": gap.sum(axis=-1),
+            "balance": total_revenue - county_spending - arrangements - paid_general - (paid_special - upper_special),
+            "required_transfers": (gap if in_force is None else np.where(in_force, 0.0, gap)).sum(axis=-1),
             "pool": np.nan if pool is None else pool,
+            "remittances": remitted,
+            "town_function_expenditure": town_functions,
+            "over_collection_received": over_received,
+            "upper_special_grants": upper_special,
+            "pool_overrun": 0.0 if allocation.overrun is None else allocation.overrun,
+            **paid,
         }
         for name, value in county.items():
             self.out_c[name][:, t] = value
         if self.detail:
+            allocation.excluded = in_force
             self.trace.allocations.append(allocation)
         if m.assessment is not None:
-            self.assess(t, gdp_now, own)
+            self.assess(t, gdp_now, own, collected)
         self.gdp, self.own_prev, self.previous_transfer = gdp_now, own, general
+        self.collected_prev = collected
 
     def finish(self) -> Trace:
         self.trace.revoked_year = self.revoked_year

@@ -12,12 +12,12 @@ from .node import Explanation, bilingual
 def revocation_reason(result, i: int, year: int) -> Text:
     """Why town i stopped being a pilot from ``year``: the failed years and their indicators."""
     m = result.model
-    targets = m.assessment.targets if m.assessment else {}
     failed = []
     for t, step in enumerate(result.trace.assessments):
         if m.years[t] >= year:
             break
         if step.verdict[0, i] == 1:
+            targets = {name: float(np.asarray(target).ravel()[0]) for name, target in step.targets.items()}
             shown = ", ".join(
                 f"{name} {step.indicators[name][0, i]:.2%} < {target:.2%}"
                 for name, target in targets.items()

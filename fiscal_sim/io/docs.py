@@ -30,6 +30,7 @@ KIND_WORDS = {
     "map": "map",
     "growth": "growth rate(s)",
     "pool": "pool",
+    "target": "target rate",
     "block": "map of keys",
     "records": "list of records",
     "table": "table",

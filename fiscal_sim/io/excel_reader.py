@@ -98,6 +98,21 @@ def _per_year(value):
     return _number(value)
 
 
+def _target(value):
+    """A target: a number; ``county_average`` with an optional margin (``county_average+0.01``); or
+    per-year numbers with an optional margin after a semicolon (``0.07, 0.08; +0.01``)."""
+    if not isinstance(value, str):
+        return _number(value)
+    text = value.strip().replace(" ", "").replace("；", ";")
+    if text.startswith("county_average"):
+        rest = text[len("county_average") :]
+        return {"benchmark": "county_average", "margin": _number(rest) if rest else 0.0}
+    numbers, _, margin = text.partition(";")
+    if any(sep in numbers for sep in LIST_SEPARATORS) or margin:
+        return {"benchmark": _numbers(numbers), "margin": _number(margin) if margin else 0.0}
+    return _number(text)
+
+
 def _pool(value):
     if isinstance(value, str) and value.strip().lower() in ("county_surplus", "null", "none"):
         return None if value.strip().lower() in ("null", "none") else "county_surplus"
@@ -122,6 +137,7 @@ PARSERS = {
     "texts": lambda v: [p for p in _split(_text(v)) if p],
     "choices": lambda v: [p for p in _split(_text(v)) if p],
     "pool": _pool,
+    "target": _target,
     "growth": _growth,
     "raw": lambda v: v.strip() if isinstance(v, str) else v,
 }

@@ -44,6 +44,7 @@ SCALAR_KINDS = (
     "choices",
     "pool",
     "growth",
+    "target",
 )
 KIND_WORDS = {
     "text": ("文本", "text"),
@@ -57,6 +58,7 @@ KIND_WORDS = {
     "choices": ("选项列表，逗号分隔", "choices, comma-separated"),
     "pool": ("数字、空或 county_surplus", "a number, empty or county_surplus"),
     "growth": ("数字、逐年数字或列名", "a number, one per year, or a column"),
+    "target": ("数字，或 county_average+幅度，或逐年数字", "a number, county_average+margin, or one per year"),
     "map": ("每个键一行：键.名称", "one row per key: KEY.NAME"),
 }
 
@@ -108,12 +110,16 @@ def _kv_rows(block: Block, prefix: tuple[str, ...] = ()) -> list[Row]:
 
 
 def _record_columns(block: Block) -> list[tuple[str, Field, tuple[str, ...]]]:
-    columns = []
+    """A record's columns: its own keys, then each nested block's keys (bare when none clashes, as the
+    split rule's ``rule``, ``town_share``; else prefixed, as ``standard_base.column``)."""
+    columns = [(f.key, f, (f.key,)) for f in block.fields if f.kind in SCALAR_KINDS]
     for f in block.fields:
-        if f.kind in SCALAR_KINDS:
-            columns.append((f.key, f, (f.key,)))
-        elif f.kind == "block":  # a rule inside a record (split): its keys beside the record's
-            columns += [(g.key, g, (f.key, g.key)) for g in f.block.fields if g.kind in SCALAR_KINDS]
+        if f.kind != "block":
+            continue
+        inner = [g for g in f.block.fields if g.kind in SCALAR_KINDS]
+        taken = {name for name, _, _ in columns}
+        bare = not any(g.key in taken for g in inner)
+        columns += [(g.key if bare else f"{f.key}.{g.key}", g, (f.key, g.key)) for g in inner]
     return columns
 
 
@@ -129,9 +135,11 @@ def _field_sheets(f: Field, path: tuple[str, ...]) -> list[Sheet]:
         table = catalogue.INPUT_TABLES[f.table]
         return [Sheet(f.table, "table", path, columns=tuple((c.key, c, (c.key,)) for c in table.columns))]
     if f.kind == "records":
-        return [Sheet(f.key, "records", path, columns=tuple(_record_columns(f.block)))]
+        return [Sheet(f.block.name, "records", path, columns=tuple(_record_columns(f.block)))]
     if f.kind == "block" and len(path) == 1:
         return _sheets_of(f.block, path)
+    if f.kind == "block":  # its keys sit on the parent's sheet; its records and tables get sheets of their own
+        return [sheet for g in f.block.fields for sheet in _field_sheets(g, (*path, g.key))]
     return []
 
 
@@ -284,7 +292,12 @@ def write_template(path) -> None:
 
 
 def _cell(value):
-    """A document value as a template cell: lists comma-separated, None blank."""
+    """A document value as a template cell: lists comma-separated, None blank, relative targets as text."""
+    if isinstance(value, dict) and "benchmark" in value:
+        benchmark, margin = value["benchmark"], value.get("margin", 0)
+        if isinstance(benchmark, str):
+            return f"{benchmark}{margin:+g}" if margin else benchmark
+        return _cell(benchmark) + (f"; {margin:+g}" if margin else "")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return value

@@ -25,6 +25,17 @@ class AssessmentStep:
     streak: np.ndarray
     revoke: np.ndarray  # bool: loses pilot status from next year
     indicators: dict
+    targets: dict | None = None  # the targets in force (relative ones resolved), for explanations
+
+
+def relative_target(total_now: np.ndarray, total_before: np.ndarray, margin: float) -> np.ndarray:
+    """A target relative to the county (高于全市平均水平1个百分点): the growth of the towns' sum plus
+    ``margin``; NaN (the year is not assessed) where the previous sum is ≤ 0.
+
+    >>> relative_target(np.array([220.0]), np.array([200.0]), 0.01).round(6).tolist()
+    [0.11]
+    """
+    return growth_rate(total_now, total_before) + margin
 
 
 def assess_year(
@@ -32,8 +43,8 @@ def assess_year(
 ) -> AssessmentStep:
     """Hold pilots' indicators against targets and update their consecutive-failure streak.
 
-    A year fails when any indicator falls short; a year with an indicator that cannot be computed
-    is not assessed (the streak neither grows nor resets).
+    A year fails when any indicator falls short; a year with an indicator or a target that cannot be
+    computed (a target per draw may be NaN) is not assessed (the streak neither grows nor resets).
 
     >>> step = assess_year(np.array([True, True]), np.array([2, 2]), {"gdp_growth": np.array([0.05, 0.09])}, {"gdp_growth": 0.07}, 3)
     >>> step.streak.tolist(), step.revoke.tolist()
@@ -44,7 +55,12 @@ def assess_year(
     failed = np.zeros(shape, dtype=bool)
     for name, target in targets.items():
         value = indicators[name]
+        target = np.asarray(target, dtype=np.float64)
         assessable &= ~np.isnan(value)
+        if target.ndim:  # one target per draw; NaN where its benchmark cannot be computed
+            target = target[..., None]
+            assessable &= ~np.isnan(target)
+            target = np.nan_to_num(target, nan=-np.inf)
         failed |= np.nan_to_num(value, nan=np.inf) < target
     failed &= assessable
     verdict = np.where(assessable, failed.astype(np.int8), np.int8(-1))

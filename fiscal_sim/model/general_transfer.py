@@ -153,10 +153,78 @@ def factor_shares(factors: np.ndarray, weights: np.ndarray, eligible: np.ndarray
     return share @ weights
 
 
-def ration(gaps, need, pool, method):
-    """Ration ``pool`` over ``gaps`` by ``proportional`` or ``need_adjusted``; returns (T, parameter)."""
+def difficulty_coefficient(gaps: np.ndarray, values: np.ndarray, weights: np.ndarray, pool, uniform_weight):
+    """MOF 困难程度系数 and each town's coefficient ``a·P/ΣG + (1 − a)·D`` (财预〔2022〕58号 art. 7).
+
+    ``values`` is ``(..., towns, factors)``; the z-scores are taken over the towns with a gap (population
+    standard deviation; z = 0 where it is 0). A non-finite value (a ratio over a capacity ≤ 0) counts as
+    the largest finite value of the group (0 when there is none).
+
+    >>> D, coef = difficulty_coefficient(np.array([10.0, 30.0]), np.array([[1.0], [3.0]]), np.array([1.0]), np.array(20.0), 0.5)
+    >>> D.tolist(), coef.tolist()
+    ([-1.0, 1.0], [-0.25, 0.75])
+    """
+    has = (gaps > 0)[..., None]
+    finite = np.isfinite(values)
+    top = np.max(np.where(finite & has, values, -np.inf), axis=-2, keepdims=True)
+    values = np.where(finite, values, np.where(np.isfinite(top), top, 0.0))
+    n = np.maximum(has.sum(axis=-2, keepdims=True), 1)
+    mean = np.where(has, values, 0.0).sum(axis=-2, keepdims=True) / n
+    sd = np.sqrt((np.where(has, (values - mean) ** 2, 0.0)).sum(axis=-2, keepdims=True) / n)
+    z = np.where(has & (sd > 0), (values - mean) / np.where(sd > 0, sd, 1.0), 0.0)
+    d = z @ weights
+    total = gaps.sum(axis=-1)
+    base = np.where(total > 0, pool / np.where(total > 0, total, 1.0), 0.0)
+    coef = uniform_weight * base[..., None] + (1.0 - uniform_weight) * d
+    return np.where(gaps > 0, d, 0.0), np.where(gaps > 0, coef, 0.0)
+
+
+def ration_difficulty(gaps: np.ndarray, pool: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``T = min(G, λ·max(0, coef)·G)`` with one λ ≥ 0 so that ``ΣT = P`` (every gap in full when ΣG ≤ P).
+
+    Towns reaching their gap drop out and λ is solved again over the rest (sorted breakpoints 1/coef);
+    when every town with coef > 0 is at its gap and money is left, the rest stays unspent (λ = inf).
+
+    >>> ration_difficulty(np.array([10.0, 30.0]), np.array(20.0), np.array([-0.25, 0.75]))[0].tolist()
+    [0.0, 20.0]
+    """
+    c = np.maximum(coef, 0.0) * (gaps > 0)
+    cg = c * gaps
+    breaks = np.where(c > 0, 1.0 / np.where(c > 0, c, 1.0), np.inf)
+    order = np.argsort(breaks, axis=-1, kind="stable")
+    b = np.take_along_axis(breaks, order, axis=-1)
+    g = np.take_along_axis(np.where(c > 0, gaps, 0.0), order, axis=-1)
+    w = np.take_along_axis(cg, order, axis=-1)
+    capped = np.cumsum(g, axis=-1) - g  # gaps of the towns before j, capped at their gap
+    remaining = np.flip(np.cumsum(np.flip(w, axis=-1), axis=-1), axis=-1)  # Σ c·G of towns j… (uncapped)
+    pool = np.asarray(pool, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = (pool[..., None] - capped) / remaining
+    lower = np.concatenate([np.zeros(b.shape[:-1] + (1,)), b[..., :-1]], axis=-1)
+    valid = (remaining > 0) & (lam >= lower - 1e-15) & (lam <= b + 1e-15) & np.isfinite(lam)
+    found = valid.any(axis=-1)
+    first = np.argmax(valid, axis=-1)
+    lam = np.where(found, np.take_along_axis(lam, first[..., None], axis=-1)[..., 0], np.inf)
+    covered = gaps.sum(axis=-1) <= pool
+    lam = np.where(covered, np.inf, lam)
+    transfer = np.where(
+        covered[..., None],
+        gaps,
+        np.minimum(gaps, np.where(np.isinf(lam)[..., None], gaps * (c > 0), lam[..., None] * cg)),
+    )
+    return transfer, lam
+
+
+def ration(gaps, need, pool, method, difficulty=None):
+    """Ration ``pool`` over ``gaps`` by ``proportional`` (optionally with a difficulty coefficient) or
+    ``need_adjusted``; returns (T, parameter)."""
     if method == "need_adjusted":
         return ration_need_adjusted(gaps, need, pool)
+    if difficulty is not None:
+        values, weights, uniform_weight = difficulty
+        d, coef = difficulty_coefficient(gaps, values, weights, pool, uniform_weight)
+        transfer, lam = ration_difficulty(gaps, pool, coef)
+        return transfer, {"lambda": lam, "difficulty": d, "coefficient": coef}
     return ration_proportional(gaps, pool)
 
 
@@ -168,6 +236,15 @@ def limit_growth(transfer, previous, gap, low, high):
     return np.where(has_previous, np.clip(transfer, floor, ceiling), transfer)
 
 
+def floors(protected_need: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """基本财力保障: ``max(0, protected_need − has)``, measured on what the town actually has.
+
+    >>> floors(np.array([100.0, 50.0]), np.array([70.0, 80.0])).tolist()
+    [30.0, 0.0]
+    """
+    return np.maximum(protected_need - has, 0.0)
+
+
 @dataclass
 class Allocation:
     """Transfers and how they were reached, kept for ``explain``."""
@@ -177,8 +254,46 @@ class Allocation:
     priority: np.ndarray  # bool, towns in a priority class this year
     priority_covered: np.ndarray  # per case: did the pool cover the priority gaps in full?
     parameter: dict = field(default_factory=dict)  # ratio / rate per class ("priority", "other")
-    limited: np.ndarray | None = None  # +1 raised to the floor, -1 cut to the ceiling, 0 untouched
+    limited: np.ndarray | None = None  # +1 raised to the lower limit, -1 cut to the ceiling, 0 untouched
     scale: np.ndarray | None = None  # final scaling to the pool after growth limits
+    floor: np.ndarray | None = None  # 基本财力保障 paid first (towns)
+    overrun: np.ndarray | None = None  # per case: Σ floor beyond the pool
+    shared_pool: np.ndarray | None = None  # per case: the pool left for gaps after the floors
+    excluded: np.ndarray | None = None  # towns under a contract in force: no part in gap filling
+
+
+def _share(residual, need, pool, *, coefficient, rationing, priority, factors, weights, eligible, difficulty):
+    """The part above the floors: ``residual`` gaps covered by the rule (docs/model.md §1.4)."""
+    covered_all = np.ones(residual.shape[:-1], dtype=bool)
+    if coefficient is not None:
+        return coefficient * residual, covered_all, {"coefficient": coefficient}
+    if pool is None:
+        return residual.copy(), covered_all, {}
+    if rationing == "factor":
+        need_p = np.where(priority, residual, 0.0).sum(axis=-1)
+        fits = need_p <= pool
+        share_p = factor_shares(factors, weights, eligible & priority)
+        t_p = np.where(fits[..., None], np.where(priority, residual, 0.0), pool[..., None] * share_p)
+        rest = np.where(fits, pool - need_p, 0.0)
+        others = eligible & ~priority
+        share_o = factor_shares(factors, weights, others)
+        # when every eligible town is a priority town, what is left goes to them by the same factors
+        nobody_else = ~others.any(axis=-1)
+        share_o = np.where(nobody_else[..., None], factor_shares(factors, weights, eligible & priority), share_o)
+        return t_p + rest[..., None] * share_o, fits, {"rest": rest}
+    gaps_p = np.where(priority, residual, 0.0)
+    diff_p = diff_o = None
+    if difficulty is not None:
+        values, w, a = difficulty
+        diff_p, diff_o = (
+            (np.where(priority[..., None], values, 0.0), w, a),
+            (np.where(priority[..., None], 0.0, values), w, a),
+        )
+    t_p, par_p = ration(gaps_p, need, pool, rationing, diff_p)
+    rest = np.maximum(pool - t_p.sum(axis=-1), 0.0)
+    t_o, par_o = ration(np.where(priority, 0.0, residual), need, rest, rationing, diff_o)
+    fits = gaps_p.sum(axis=-1) <= pool
+    return t_p + t_o, fits, {"priority": par_p, "other": par_o, "rest": rest}
 
 
 def allocate(
@@ -194,45 +309,53 @@ def allocate(
     eligible_all: bool = False,
     previous: np.ndarray | None = None,
     growth_limits: tuple[float | None, float | None] | None = None,
+    floor: np.ndarray | None = None,
+    excluded: np.ndarray | None = None,
+    difficulty: tuple | None = None,
 ) -> Allocation:
-    """One year's general transfers for every town (docs/model.md §1.4), priority classes first.
+    """One year's general transfers for every town (docs/model.md §1.4): floors first, then gaps.
 
-    ``growth_limits`` is ``(min, max)`` of 增幅控制 (either may be None).
+    ``floor`` (基本财力保障) is paid to every town in full whatever the pool; the pool left,
+    ``max(0, P − Σ floor)``, is shared over the residual gaps ``max(0, gap − floor)`` of the towns not
+    ``excluded`` (towns under a contract in force) by the rule, priority classes first. ``growth_limits``
+    is ``(min, max)`` of 增幅控制 (either may be None); ``difficulty`` is ``(values, weights, a)``.
     """
-    covered_all = np.ones(gap.shape[:-1], dtype=bool)
-    if coefficient is not None:
-        transfer = coefficient * gap
-        out = Allocation(transfer, None, priority, covered_all, {"coefficient": coefficient})
-    elif pool is None:
-        out = Allocation(gap.copy(), None, priority, covered_all, {})
-    elif rationing == "factor":
-        eligible = np.ones_like(priority) if eligible_all else gap > 0
-        need_p = np.where(priority, gap, 0.0).sum(axis=-1)
-        fits = need_p <= pool
-        share_p = factor_shares(factors, weights, eligible & priority)
-        t_p = np.where(fits[..., None], np.where(priority, gap, 0.0), pool[..., None] * share_p)
-        rest = np.where(fits, pool - need_p, 0.0)
-        others = eligible & ~priority
-        share_o = factor_shares(factors, weights, others)
-        # when every eligible town is a priority town, what is left goes to them by the same factors
-        nobody_else = ~others.any(axis=-1)
-        share_o = np.where(nobody_else[..., None], factor_shares(factors, weights, eligible & priority), share_o)
-        t_o = rest[..., None] * share_o
-        out = Allocation(t_p + t_o, pool, priority, fits, {"rest": rest})
+    gaps = gap if excluded is None else np.where(excluded, 0.0, gap)
+    base = 0.0 if floor is None else floor
+    residual = gaps if floor is None else np.maximum(gaps - floor, 0.0)
+    shared = None if pool is None else (pool if floor is None else np.maximum(pool - floor.sum(axis=-1), 0.0))
+    if excluded is None:
+        eligible = np.ones_like(priority) if eligible_all else residual > 0
     else:
-        gaps_p = np.where(priority, gap, 0.0)
-        t_p, par_p = ration(gaps_p, standard_expenditure, pool, rationing)
-        rest = np.maximum(pool - t_p.sum(axis=-1), 0.0)
-        t_o, par_o = ration(np.where(priority, 0.0, gap), standard_expenditure, rest, rationing)
-        fits = gaps_p.sum(axis=-1) <= pool
-        out = Allocation(t_p + t_o, pool, priority, fits, {"priority": par_p, "other": par_o, "rest": rest})
+        eligible = ~excluded if eligible_all else residual > 0
+    share, fits, parameter = _share(
+        residual,
+        standard_expenditure,
+        shared,
+        coefficient=coefficient,
+        rationing=rationing,
+        priority=priority,
+        factors=factors,
+        weights=weights,
+        eligible=eligible,
+        difficulty=difficulty,
+    )
+    out = Allocation(
+        base + share if floor is not None else share, pool, priority, fits, parameter, floor=floor, shared_pool=shared
+    )
+    if floor is not None and pool is not None:
+        out.overrun = np.maximum(floor.sum(axis=-1) - pool, 0.0)
     if growth_limits and previous is not None:
         before = out.transfer
-        limited = limit_growth(before, previous, gap, *growth_limits)
+        limited = limit_growth(before, previous, gaps, *growth_limits)
+        if floor is not None:
+            limited = np.maximum(limited, floor)  # a clipped transfer is raised back to the floor
         out.limited = np.sign(limited - before).astype(np.int8)
-        if out.pool is not None:
-            total = limited.sum(axis=-1)
-            out.scale = np.where(total > out.pool, out.pool / np.where(total > 0, total, 1.0), 1.0)
-            limited = limited * out.scale[..., None]
+        if pool is not None:
+            above = limited - base
+            total = above.sum(axis=-1)
+            room = shared if floor is not None else pool
+            out.scale = np.where(total > room, room / np.where(total > 0, total, 1.0), 1.0)
+            limited = base + above * out.scale[..., None]
         out.transfer = limited
     return out

@@ -48,6 +48,7 @@ class SpecialTransferRules:
     carry_over: bool
     budget: np.ndarray  # (n_years,) grown
     caps: np.ndarray  # (n_years, n_categories), inf where a category has no cap
+    from_upper: bool = False  # 上级专项: grants passed through, not out of the county's own balance
 
 
 @dataclass(eq=False)

@@ -259,8 +259,29 @@ def referenced_columns(config: dict) -> list[str]:
             cols.append(f["cost_factor"])
     for factor in config["general_transfer"]["factors"]:
         cols += factor.get("columns") or [factor["column"]]
+    difficulty = config["general_transfer"]["difficulty"]
+    cols += [f["column"] for f in (difficulty or {}).get("factors", []) if "column" in f]
+    cols += [i["standard_base"]["column"] for i in config["revenue_items"] if i.get("standard_base")]
+    if config["tax_returns"]:
+        cols.append(config["tax_returns"]["column"])
     cols += list(config["growth"]["drivers"])
     return list(dict.fromkeys(cols))
+
+
+def own_rule_columns(config: dict) -> dict[str, str]:
+    """Towns columns with a rule of their own, which ``growth.drivers`` may not list (column → the rule)."""
+    rules = {"id": "id", "name": "name", "pilot": "pilot", "gdp": "growth.gdp"}
+    for item in config["revenue_items"]:
+        rules[item.get("column") or item["id"]] = f"revenue_items.{item['id']}"
+    if config["remittances"]:
+        rules[config["remittances"]["column"]] = "remittances"
+    if config["tax_returns"]:
+        rules[config["tax_returns"]["column"]] = "tax_returns"
+    return rules
+
+
+def _record_key(name: str, n: int, record: dict) -> str:
+    return f"{name}[{record['id']}]" if record.get("id") is not None else f"{name}[{n}]"
 
 
 def from_document(document: dict, source: str | None = None, reuse: tuple | None = None) -> Scenario:
@@ -281,8 +302,17 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
             add(key, Message("per_year_length", n=n_years, got=len(spec)))
 
     per_year(config["growth"]["gdp"], "growth.gdp")
+    own_rules = own_rule_columns(config)
     for column, spec in config["growth"]["drivers"].items():
         per_year(spec, f"growth.drivers.{column}")
+        if column in own_rules:
+            add(f"growth.drivers.{column}", Message("column_has_own_rule", column=repr(column), rule=own_rules[column]))
+    targets = {f"assessment.targets.{k}": v for k, v in ((config["assessment"] or {}).get("targets") or {}).items()}
+    if config["incentives"]:
+        targets["incentives.threshold"] = config["incentives"]["threshold"]
+    for key, target in targets.items():
+        if isinstance(target, dict) and isinstance(target["benchmark"], list) and len(target["benchmark"]) != n_years:
+            add(f"{key}.benchmark", Message("benchmark_length", n=n_years, got=len(target["benchmark"])))
     if errors:
         raise ScenarioError(errors, source)
 
@@ -318,6 +348,23 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
             known_class(o["class"], f"{key}.class")
     for name in config["general_transfer"]["priority"]:
         known_class(name, "general_transfer.priority")
+    functions = {f["id"] for f in config["expenditure_functions"]}
+    for name in ("expenditure_overrides", "contracts"):
+        for n, record in enumerate(config[name]):
+            key = _record_key(name, n, record)
+            if "town" in record and str(record["town"]) not in town_ids:
+                add(f"{key}.town", Message("unknown_town", town=repr(record["town"])))
+            if "class" in record:
+                known_class(record["class"], f"{key}.class")
+            if name == "expenditure_overrides" and record["function"] not in functions:
+                add(f"{key}.function", Message("unknown_function", function=repr(record["function"])))
+    for name in ("tax_returns", "incentives"):
+        block = config[name]
+        unknown = [k for k in (block or {}).get("items", []) if k not in items]
+        if unknown:
+            add(f"{name}.items", Message("unknown_items", items=", ".join(map(repr, unknown))))
+    if config["incentives"] and config["incentives"]["class"] is not None:
+        known_class(config["incentives"]["class"], "incentives.class")
     if errors:
         raise ScenarioError(errors, source)
 

@@ -158,6 +158,32 @@ class GrowthSpec(_Spec, fields.Raw):
         return self._one(value)
 
 
+class Target(_Spec, fields.Raw):
+    """A target growth rate: a number, or relative ``{benchmark: county_average | [one per year], margin}``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if is_number(value):
+            return float(value)
+        if not isinstance(value, dict):
+            _fail("target_value", value=repr(value))
+        unknown = sorted(set(value) - {"benchmark", "margin"})
+        if unknown:
+            raise ValidationError({key: [Message("unknown_key")] for key in unknown})
+        if "benchmark" not in value:
+            raise ValidationError({"benchmark": [Message("required")]})
+        benchmark = value["benchmark"]
+        if isinstance(benchmark, list):
+            if not benchmark or not all(is_number(b) for b in benchmark):
+                raise ValidationError({"benchmark": [Message("benchmark_value", value=repr(benchmark))]})
+            benchmark = [float(b) for b in benchmark]
+        elif benchmark not in self.spec.choices.codes():
+            raise ValidationError({"benchmark": [Message("benchmark_value", value=repr(benchmark))]})
+        margin = value.get("margin", 0.0)
+        if not is_number(margin):
+            raise ValidationError({"margin": [Message("not_a_number", value=repr(margin))]})
+        return {"benchmark": benchmark, "margin": float(margin)}
+
+
 class Pool(_Spec, fields.Raw):
     """``general_transfer.pool``: null (cover every gap), a base-year amount, or ``county_surplus``."""
 
@@ -233,6 +259,8 @@ def marshmallow_field(f: Field, *, top: bool = True) -> fields.Field:
         return GrowthSpec(f, **options)
     if kind == "pool":
         return Pool(f, **options)
+    if kind == "target":
+        return Target(f, **options)
     if kind == "map":
         return MapOf(f, **options)
     if kind == "block":
@@ -282,6 +310,17 @@ def _column_or_columns(data):
         raise ValidationError(Message("column_or_columns"), "_schema")
 
 
+def _column_or_metric(data):
+    if ("column" in data) == ("metric" in data):
+        raise ValidationError(Message("column_or_metric"), "_schema")
+
+
+def _weights_sum_to_one(data):
+    total = sum(f["weight"] for f in data.get("factors") or [])
+    if data.get("factors") and abs(total - 1) > 1e-9:
+        raise ValidationError(Message("weights_sum", total=round(total, 9)), "factors")
+
+
 def _ordered_limits(data):
     lo, hi = data.get("min"), data.get("max")
     if lo is not None and hi is not None and lo > hi:
@@ -302,6 +341,9 @@ def _general_transfer(data):
             raise ValidationError(Message("weights_sum", total=round(total, 9)), "factors")
     elif data.get("factors"):
         raise ValidationError(Message("factors_only_for_factor"), "factors")
+    if data.get("difficulty") is not None:
+        if data.get("rationing") != catalogue.Rationing.PROPORTIONAL or data.get("pool") is None:
+            raise ValidationError(Message("difficulty_needs_proportional_pool"), "difficulty")
 
 
 def _scenario(data):
@@ -311,8 +353,8 @@ def _scenario(data):
             raise ValidationError(Message("years_order", first=years[0], last=years[1]), "years")
         if years[1] - years[0] >= catalogue.MAX_YEARS:
             raise ValidationError(Message("years_too_many", n=catalogue.MAX_YEARS), "years")
-    for key in ("revenue_items", "expenditure_functions"):
-        ids = [r.get("id") for r in data.get(key) or []]
+    for key in ("revenue_items", "expenditure_functions", "expenditure_overrides", "contracts"):
+        ids = [r.get("id") for r in data.get(key) or [] if r.get("id") is not None]
         dups = sorted(str(i) for i, n in Counter(ids).items() if n > 1)
         if dups:
             raise ValidationError(Message("duplicate_ids", ids=", ".join(dups)), key)
@@ -321,6 +363,10 @@ def _scenario(data):
 CHECKS = {
     "split": _split_rule,
     "split_overrides": _town_or_class,
+    "expenditure_overrides": _town_or_class,
+    "contracts": _town_or_class,
+    "difficulty_factors": _column_or_metric,
+    "difficulty": _weights_sum_to_one,
     "factors": _column_or_columns,
     "growth_limits": _ordered_limits,
     "general_transfer": _general_transfer,
