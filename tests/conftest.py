@@ -122,6 +122,7 @@ BAD_FILES = {
     "pool_and_coefficient.yaml": ("general_transfer.coefficient", "either a pool or a fixed coefficient"),
     "factor_weights.yaml": ("general_transfer.factors", "sum to 1, they sum to 0.8"),
     "per_year_length.yaml": ("growth.gdp", "needs 2 values, got 3"),
+    "contract_growth_length.yaml": ("contracts[C1].base_growth", "needs 2 values, got 3"),
     "extends_missing.yaml": ("extends", "not found"),
     "circular_a.yaml": ("extends", "circular"),
     "circular_b.yaml": ("extends", "circular"),

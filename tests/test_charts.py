@@ -88,10 +88,10 @@ def test_transfers_by_town_has_one_bar_per_town_and_scenario(results):
     fig = make_chart("transfers_by_town", results, dpi=DPI)
     (ax,) = fig.axes
     n_towns = len(results["基准方案"].scenario.towns)
-    assert len(ax.patches) == n_towns * len(results)  # 14 towns × 2 scenarios
+    assert len(ax.patches) == n_towns * len(results)  # 16 towns × 2 scenarios
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(results)
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels[0] == "河口镇" and len(labels) == n_towns
+    assert labels[0] == "沣河店镇" and len(labels) == n_towns
     data = chart_data("transfers_by_town", results)
     for label, result in results.items():
         towns = result.towns[result.towns["year"] == LAST]
@@ -117,20 +117,24 @@ def test_town_budgets_stacks_three_parts_per_town_in_one_panel_per_scenario(resu
     for ax, (label, result) in zip(fig.axes, results.items()):
         towns = result.towns[result.towns["year"] == LAST]
         n = len(towns)
-        assert len(ax.patches) == 3 * n and len(ax.lines) == 1  # own, general, special; expenditure marker
-        heights = np.array([p.get_height() for p in ax.patches]).reshape(3, n)
+        # own revenue, returns and settlements, general, special; expenditure marker
+        assert len(ax.patches) == 4 * n and len(ax.lines) == 1
+        heights = np.array([p.get_height() for p in ax.patches]).reshape(4, n)
         np.testing.assert_array_equal(heights[0], towns["own_revenue"].to_numpy())
         # stacked parts: matplotlib stores base and top, so heights come back to rounding
-        np.testing.assert_allclose(heights[1], towns["general_transfer"].to_numpy(), rtol=1e-12, atol=1e-9)
-        np.testing.assert_allclose(heights[2], towns["special_transfer"].to_numpy(), rtol=1e-12, atol=1e-9)
-        tops = np.array([p.get_y() + p.get_height() for p in ax.patches[2 * n :]])
+        settlements = towns[["tax_return", "contract_transfer", "incentive"]].sum(axis=1).to_numpy()
+        assert settlements.any()  # the bundled county pays tax returns
+        np.testing.assert_allclose(heights[1], settlements, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(heights[2], towns["general_transfer"].to_numpy(), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(heights[3], towns["special_transfer"].to_numpy(), rtol=1e-12, atol=1e-9)
+        tops = np.array([p.get_y() + p.get_height() for p in ax.patches[3 * n :]])
         np.testing.assert_allclose(tops, towns["resources"].to_numpy(), rtol=1e-12)  # stack = resources
         np.testing.assert_array_equal(ax.lines[0].get_ydata(), towns["standard_expenditure"].to_numpy())
         assert label in ax.get_title()
         rows = data[data["label"] == label]
         np.testing.assert_array_equal(rows["standard_expenditure"].to_numpy(), towns["standard_expenditure"].to_numpy())
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert set(legend) == {"乡镇自有财力", "一般性转移支付", "专项转移支付", "标准财政支出"}
+    assert set(legend) == {"乡镇自有财力", "税收返还和体制结算", "一般性转移支付", "专项转移支付", "标准财政支出"}
 
 
 def test_county_balance_draws_a_line_per_scenario_and_the_monte_carlo_band(results, montecarlo):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import fiscal_sim
 from fiscal_sim import load_scenario
+from fiscal_sim.model.projection import cumulative_factor
 
 PROJECT = {
     "id": "P1", "town": "T2", "year": 2021, "category": "road", "cost": 10, "grant": 8, "score": 5,
@@ -100,41 +101,41 @@ def check_identities(result) -> None:
     close(keyed["revenue_collected"], sums["collected"])
     close(keyed["town_retained"], sums["to_town"])
     close(keyed["county_retained"], sums["to_county"])
-    # own revenue and capacity (capacity_rate-weighted)
-    close(towns["own_revenue"], towns["town_retained"] - towns["remittance"])
+    # own revenue (after remittances and the county's part of over-collection) and capacity
+    close(towns["own_revenue"], towns["town_retained"] - towns["remittance"] - towns["over_collection_to_county"])
     rates = {i["id"]: i["capacity_rate"] for i in cfg["revenue_items"]}
-    weighted = (
-        (revenue["to_town"] * revenue["item"].astype(str).map(rates))
-        .groupby([revenue["year"], revenue["town"].astype(str)])
-        .sum()
-    )
-    close(keyed["capacity"], weighted.loc[sums.index] - keyed["remittance"])
-    if all(r == 1.0 for r in rates.values()):
-        close(towns["capacity"], towns["own_revenue"])
+    if not any(i.get("standard_base") for i in cfg["revenue_items"]):
+        weighted = (
+            (revenue["to_town"] * revenue["item"].astype(str).map(rates))
+            .groupby([revenue["year"], revenue["town"].astype(str)])
+            .sum()
+        )
+        close(keyed["capacity"], weighted.loc[sums.index] - keyed["remittance"] + keyed["tax_return"])
     close(towns["gap"], np.maximum(towns["standard_expenditure"] - towns["capacity"], 0.0))
-    # town positions
-    close(
-        towns["balance"],
-        towns["own_revenue"] + towns["general_transfer"] - towns["standard_expenditure"] - towns["cofinancing"],
-    )
-    close(towns["resources"], towns["own_revenue"] + towns["general_transfer"] + towns["special_transfer"])
-    # county position
-    per_year = towns.groupby("year")[["general_transfer", "special_transfer", "county_retained", "gap"]].sum()
+    # town positions (§1.6): what the town has from the county besides transfers
+    has = towns["own_revenue"] + towns["tax_return"] + towns["contract_transfer"] + towns["incentive"]
+    close(towns["balance"], has + towns["general_transfer"] - towns["standard_expenditure"] - towns["cofinancing"])
+    close(towns["resources"], has + towns["general_transfer"] + towns["special_transfer"])
+    # county position: every paid and received column is the sum of the towns' column
+    paid = ["general_transfer", "special_transfer", "county_retained", "gap", "tax_return", "contract_transfer"]
+    per_year = towns.groupby("year")[[*paid, "incentive", "over_collection_to_county", "remittance"]].sum()
     c = county.set_index("year")
     close(c["general_transfers_paid"], per_year["general_transfer"])
     close(c["special_transfers_paid"], per_year["special_transfer"])
     close(c["shared_revenue"], per_year["county_retained"])
-    close(c["total_revenue"], c["own_revenue"] + c["shared_revenue"] + c["remittances"] + c["upper_transfers"])
-    close(
-        c["balance"],
-        c["total_revenue"]
-        - c["own_expenditure"]
-        - c["town_function_expenditure"]
-        - c["general_transfers_paid"]
-        - c["special_transfers_paid"],
-    )
+    close(c["remittances"], per_year["remittance"])
+    close(c["over_collection_received"], per_year["over_collection_to_county"])
+    close(c["tax_returns_paid"], per_year["tax_return"])
+    close(c["contract_transfers_paid"], per_year["contract_transfer"])
+    close(c["incentives_paid"], per_year["incentive"])
+    received = ["own_revenue", "shared_revenue", "remittances", "over_collection_received", "upper_transfers"]
+    close(c["total_revenue"], c[[*received, "upper_special_grants"]].sum(axis=1))
+    spent = ["own_expenditure", "town_function_expenditure", "general_transfers_paid", "special_transfers_paid"]
+    spent += ["tax_returns_paid", "contract_transfers_paid", "incentives_paid"]
+    close(c["balance"], c["total_revenue"] - c[spent].sum(axis=1))
     ind = result.indicators.set_index("year")
-    close(ind["required_transfers"], per_year["gap"])
+    if not cfg["contracts"]:  # a contracted town's gap is settled by its contract, not counted as required
+        close(ind["required_transfers"], per_year["gap"])
     close(ind["general_transfers"], c["general_transfers_paid"])
     close(ind["county_balance"], c["balance"])
     # general transfer invariants (docs/model.md §1.4)
@@ -145,7 +146,9 @@ def check_identities(result) -> None:
     pool = pool_per_year(cfg, c)
     if pool is not None:
         paid = c["general_transfers_paid"].to_numpy()
+        pool = np.maximum(pool, towns.groupby("year")["floor"].sum().to_numpy())  # floors are paid in full
         assert (paid <= pool * (1 + 1e-9) + 1e-12).all(), (paid, pool)
+        np.testing.assert_allclose(c["pool_overrun"], np.maximum(pool - pool_per_year(cfg, c), 0.0), atol=1e-9 * scale)
         if gt["rationing"] == "factor" and not gt["growth_limits"]:
             eligible = towns["gap"] > 0 if gt["eligible"] == "gap" else pd.Series(True, index=towns.index)
             for t, year in enumerate(c.index):
@@ -159,13 +162,17 @@ def pool_per_year(cfg, county) -> np.ndarray | None:
     gt = cfg["general_transfer"]
     if gt["coefficient"] is not None or gt["pool"] is None:
         return None
-    if gt["pool"] == "county_surplus":
-        st_cfg, n = cfg["special_transfers"], len(county)
-        budget = 0.0 if st_cfg is None else st_cfg["budget"] * np.cumprod(np.full(n, 1.0 + st_cfg["budget_growth"]))
-        spare = county["total_revenue"] - county["own_expenditure"] - county["town_function_expenditure"] - budget
-        return np.maximum(spare.to_numpy(), 0.0)
     n = len(county)
-    return gt["pool"] * np.cumprod(np.full(n, 1.0 + gt["pool_growth"]))
+    if gt["pool"] == "county_surplus":
+        st_cfg = cfg["special_transfers"]
+        by_county = st_cfg is not None and st_cfg["funded_by"] == "county"
+        budget = st_cfg["budget"] * cumulative_factor(st_cfg["budget_growth"], n) if by_county else 0.0
+        spent = ["own_expenditure", "town_function_expenditure", "tax_returns_paid", "contract_transfers_paid"]
+        spare = (
+            county["total_revenue"] - county["upper_special_grants"] - county[[*spent, "incentives_paid"]].sum(axis=1)
+        )
+        return np.maximum((spare - budget).to_numpy(), 0.0)
+    return gt["pool"] * cumulative_factor(gt["pool_growth"], n)
 
 
 def test_identities_on_the_bundled_scenarios():

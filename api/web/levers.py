@@ -73,6 +73,14 @@ def _lever(path: str, value, label: str | None = None) -> Lever:
     return Lever(path, path, None, KIND_OF_UNIT.get(f.unit, "amount"), value, label or f.label(g.get("lang", "zh")))
 
 
+def _rate_levers(path: str, value, first_year: int) -> tuple[Lever, ...]:
+    """A growth rate: one input, or one per year when the scenario gives it year by year."""
+    if not isinstance(value, list):
+        return (_lever(path, value),)
+    label = catalogue.field(path).label(g.get("lang", "zh"))
+    return tuple(Lever(f"{path}[{j}]", path, j, "rate", v, f"{label} {first_year + j}") for j, v in enumerate(value))
+
+
 def _choice_lever(path: str, value) -> Lever:
     f = catalogue.field(path)
     choices = tuple((c.value, words(c)) for c in f.choices)
@@ -98,7 +106,7 @@ def _gdp_levers(config: dict) -> tuple[Lever, ...]:
 
 def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
     """The edit form's sections: revenue split shares, general transfer, special transfers, GDP growth."""
-    unit = config["unit"]
+    unit, first = config["unit"], config["years"][0]
     split_rows = [
         LeverRow(f"{item.get('name') or item['id']}", rule_text(item["split"], unit), _split_levers(item))
         for item in config["revenue_items"]
@@ -113,7 +121,7 @@ def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
             (
                 Lever("general_transfer.pool_mode", POOL, "mode", "choice", mode.value, t("pool_mode"), modes),
                 Lever("general_transfer.pool_value", POOL, "value", "amount", amount, t("pool_value")),
-                _lever("general_transfer.pool_growth", general["pool_growth"]),
+                *_rate_levers("general_transfer.pool_growth", general["pool_growth"], first),
             ),
         ),
         LeverRow(
@@ -127,7 +135,7 @@ def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
     if special is not None:
         levers = (
             _lever("special_transfers.budget", special["budget"]),
-            _lever("special_transfers.budget_growth", special["budget_growth"]),
+            *_rate_levers("special_transfers.budget_growth", special["budget_growth"], first),
             _choice_lever("special_transfers.method", special["method"]),
         )
         sections.append(

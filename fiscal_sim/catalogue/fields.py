@@ -32,8 +32,8 @@ def _f(key, kind, zh, en, help_zh="", help_en="", **kw) -> Field:
 
 
 def _growth(key, zh, en, help_zh="", help_en="", **kw) -> Field:
-    """A yearly growth rate of an amount (a fraction in (−1, 1): 0.08 is 8%), default 0."""
-    return _f(key, "number", zh, en, help_zh, help_en, unit=Unit.RATE, default=0.0, **kw)
+    """A yearly growth rate of an amount (a fraction in (−1, 1): 0.08 is 8%; or one per year), default 0."""
+    return _f(key, "number", zh, en, help_zh, help_en, unit=Unit.RATE, default=0.0, per_year=True, **kw)
 
 
 SPLIT = Block(
@@ -128,8 +128,8 @@ CONTRACT = Block(
         _f("revenue_base", "number", "核定收入基数", "revenue base", "乡镇本级收入的核定基数（基期）", "the agreed base of the town's retained revenue (base year)", unit=Unit.MONEY, required=True, formula="B_R"),
         _f("expenditure_base", "number", "核定支出基数", "expenditure base", "核定的支出基数（基期）", "the agreed expenditure base (base year)", unit=Unit.MONEY, required=True, formula="B_E"),
         _growth("base_growth", "基数年增长率", "base growth", "两项基数的年增长率", "yearly growth of both bases"),
-        _f("revenue_base_growth", "number", "收入基数年增长率", "revenue base growth", "不填则同基数年增长率", "default: base_growth", unit=Unit.RATE, nullable=True),
-        _f("expenditure_base_growth", "number", "支出基数年增长率", "expenditure base growth", "不填则同基数年增长率", "default: base_growth", unit=Unit.RATE, nullable=True),
+        _f("revenue_base_growth", "number", "收入基数年增长率", "revenue base growth", "不填则同基数年增长率", "default: base_growth", unit=Unit.RATE, nullable=True, per_year=True),
+        _f("expenditure_base_growth", "number", "支出基数年增长率", "expenditure base growth", "不填则同基数年增长率", "default: base_growth", unit=Unit.RATE, nullable=True, per_year=True),
         _f("over_share", "number", "超收留成比例", "over-collection share", "超过收入基数部分乡镇留成的比例，其余上缴县", "the town keeps this share of what it collects above the base; the rest goes to the county", unit=Unit.SHARE, default=1.0, formula="over_share"),
         _f("shortfall", "choice", "短收处理", "shortfall", choices=Shortfall, default=Shortfall.TOWN.value),
     ),
@@ -160,7 +160,7 @@ INCENTIVES = Block(
     "incentives",
     Text("超收奖励", "rewards", "乡镇收入增长超过门槛的部分按比例奖励", "a share of collection growth above a threshold is paid back as a reward"),
     (
-        _f("threshold", "target", "奖励门槛增长率", "threshold", "数字，或相对目标 {benchmark, margin}", "a number, or relative {benchmark, margin}", unit=Unit.RATE, default=0.0, formula="θ"),
+        _f("threshold", "target", "奖励门槛增长率", "threshold", "数字，或相对目标 {benchmark, margin}", "a number, or relative {benchmark, margin}", unit=Unit.RATE, default=0.0, choices=Benchmark, formula="θ"),
         _f("rate", "number", "奖励比例", "reward rate", "超过门槛部分的奖励比例", "share of the growth above the threshold paid as a reward", unit=Unit.SHARE, required=True, formula="ρ"),
         _f("items", "texts", "计奖收入项目", "items", "不填则为全部收入项目", "default: every item", default=list),
         _f("class", "text", "适用类别", "class", "只奖励这一类乡镇，如 pilot", "reward only this class, e.g. pilot", nullable=True),

@@ -282,6 +282,7 @@ CHART_DATA = Table(
     Text("图表数据", "chart data", "图表背后的数字", "the numbers behind a chart"),
     (
         LABEL, YEAR, TOWN, NAME,
+        _signed("returns_and_settlements", "税收返还和体制结算", "returns and settlements", "税收返还 + 定额补助（上解为负）+ 超收奖励", "tax return + contract transfer (negative when remitting) + reward", formula="tax_return + contract_transfer + incentive"),
         _c("curve", "choice", "曲线", "curve", choices=Curve),
         _c("point", "integer", "点", "point", unit=Unit.COUNT),
         _c("population_share", "number", "人口累计占比", "cumulative population share", unit=Unit.SHARE),

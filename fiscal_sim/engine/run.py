@@ -215,7 +215,7 @@ class _Run:
             elif column is DifficultyMetric.GAP_RATE:
                 columns.append(per_capita(gap, se))  # gap ÷ standard expenditure
             else:
-                with np.errstate(divide="ignore", invalid="ignore"):
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     columns.append(np.where(capacity > 0, protected / np.where(capacity > 0, capacity, 1.0), np.inf))
         return np.stack(columns, axis=-1), rules.weights, rules.uniform_weight
 

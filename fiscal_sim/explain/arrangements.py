@@ -25,8 +25,8 @@ def _terms(ctx: Context):
 
 def _bases(ctx: Context, b_r: float, b_e: float) -> list[Explanation]:
     return [
-        leaf("revenue_base", field_text("contracts.revenue_base"), b_r, ctx.unit),
-        leaf("expenditure_base", field_text("contracts.expenditure_base"), b_e, ctx.unit),
+        leaf("revenue_base", field_text("contracts[].revenue_base"), b_r, ctx.unit),
+        leaf("expenditure_base", field_text("contracts[].expenditure_base"), b_e, ctx.unit),
         ctx.node("town_retained"),
     ]
 

@@ -9,9 +9,12 @@ from .node import Explanation, bilingual, field_text, leaf
 from .revenue import gap as _gap
 
 
-def _pool_note(m, gt) -> Text:
+def _pool_note(m, gt, t: int) -> Text:
     if m.general.mode is PoolMode.AMOUNT:
-        return bilingual("基期资金每年增长 {g:g}", "base-year pool grown by {g:g} a year", g=gt["pool_growth"])
+        rate = gt["pool_growth"][t] if isinstance(gt["pool_growth"], list) else gt["pool_growth"]
+        return bilingual(
+            "基期资金按年增长率增长（本年 {g:g}）", "base-year pool grown yearly (this year {g:g})", g=rate
+        )
     return Text(PoolMode.COUNTY_SURPLUS.help_zh, PoolMode.COUNTY_SURPLUS.help_en)
 
 
@@ -48,7 +51,7 @@ def _share_formula(ctx: Context, allocation, prio: bool, inputs: list) -> Text:
     if rules.mode is PoolMode.FULL:
         return Text("全额弥补缺口（资金不设上限）", "gap, in full (no pool limit)")
     pool = float(allocation.pool[0])
-    inputs.append(leaf("pool", field_text("general_transfer.pool"), pool, ctx.unit, _pool_note(m, gt)))
+    inputs.append(leaf("pool", field_text("general_transfer.pool"), pool, ctx.unit, _pool_note(m, gt, ctx.t)))
     required = float(ctx.result.trace.arrays["county"]["required_transfers"][0, t])
     inputs.append(leaf("required_transfers", catalogue.column("required_transfers").text, required, ctx.unit))
     cls = "priority" if prio else "other"

@@ -27,7 +27,9 @@ from .fonts import cjk_rc
 CHARTS = tuple(catalogue.CHARTS)
 FORMATS = ("png", "svg")
 MONTECARLO_COLUMNS = ("year", "county_balance_p5", "county_balance_p50", "county_balance_p95")
-BUDGET_PARTS = ("own_revenue", "general_transfer", "special_transfer")  # stacked against standard_expenditure
+# stacked against standard_expenditure; the parts add up to the towns' resources
+BUDGET_PARTS = ("own_revenue", "returns_and_settlements", "general_transfer", "special_transfer")
+SETTLEMENTS = ("tax_return", "contract_transfer", "incentive")
 DEFAULT_DPI = 100
 # rc_context changes matplotlib's process-wide settings while it lasts: one chart at a time, so two
 # threads of a web server never draw with each other's (or no) font settings.
@@ -99,7 +101,10 @@ def _transfers_data(results, year, montecarlo):
 
 
 def _budgets_data(results, year, montecarlo):
-    return _towns_in_year(results, year, [*BUDGET_PARTS, "standard_expenditure"])
+    data = _towns_in_year(results, year, ["own_revenue", *SETTLEMENTS, "general_transfer", "special_transfer"])
+    data.insert(5, "returns_and_settlements", data[list(SETTLEMENTS)].sum(axis=1))
+    stacked = _towns_in_year(results, year, ["standard_expenditure"])["standard_expenditure"]
+    return data.drop(columns=list(SETTLEMENTS)).assign(standard_expenditure=stacked.to_numpy())
 
 
 def _balance_data(results, year, montecarlo):

@@ -284,7 +284,9 @@ def cmd_solve(args) -> int:
     found = solve(
         _scenario(args), parameter=args.parameter, target=args.target, value=args.value, year=args.year, bounds=bounds
     )
-    print(f"{args.parameter} = {found.value:.10g}  →  {args.target} in {found.year} = {found.metric:,.6f}")
+    print(
+        f"{args.parameter} = {found.value:.10g}  →  {args.target} in {found.year} = {round(found.metric, 6) + 0.0:,.6f}"
+    )  # no "-0.000000"
     if found.message:
         print(found.message)
     return 0

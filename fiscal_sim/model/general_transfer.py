@@ -207,11 +207,9 @@ def ration_difficulty(gaps: np.ndarray, pool: np.ndarray, coef: np.ndarray) -> t
     lam = np.where(found, np.take_along_axis(lam, first[..., None], axis=-1)[..., 0], np.inf)
     covered = gaps.sum(axis=-1) <= pool
     lam = np.where(covered, np.inf, lam)
-    transfer = np.where(
-        covered[..., None],
-        gaps,
-        np.minimum(gaps, np.where(np.isinf(lam)[..., None], gaps * (c > 0), lam[..., None] * cg)),
-    )
+    unbounded = np.isinf(lam)[..., None]  # every town with coef > 0 at its gap: the rest stays unspent
+    scaled = np.where(unbounded, 0.0, lam[..., None]) * cg
+    transfer = np.where(covered[..., None], gaps, np.where(unbounded, gaps * (c > 0), np.minimum(gaps, scaled)))
     return transfer, lam
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 from marshmallow import ValidationError
 
+from .. import catalogue
 from ..errors import Message, ScenarioError
 from .readers import reader_for
 from .schema import ScenarioSchema
@@ -280,6 +281,24 @@ def own_rule_columns(config: dict) -> dict[str, str]:
     return rules
 
 
+def _per_year_values(block, data: dict, prefix: str = ""):
+    """``(key, value)`` of every per-year field (a number or one per year) in a validated block."""
+    for f in block.fields:
+        value, key = data.get(f.key), f"{prefix}{f.key}"
+        if value is None:
+            continue
+        if f.per_year:
+            yield key, value
+        elif f.kind == "block" and f.block is not None:
+            yield from _per_year_values(f.block, value, key + ".")
+        elif f.kind == "records" and f.block is not None:
+            for n, record in enumerate(value):
+                yield from _per_year_values(f.block, record, _record_key(key, n, record) + ".")
+        elif f.kind == "map" and f.values is not None and f.values.per_year:
+            for name, one in value.items():
+                yield f"{key}.{name}", one
+
+
 def _record_key(name: str, n: int, record: dict) -> str:
     return f"{name}[{record['id']}]" if record.get("id") is not None else f"{name}[{n}]"
 
@@ -302,9 +321,10 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
             add(key, Message("per_year_length", n=n_years, got=len(spec)))
 
     per_year(config["growth"]["gdp"], "growth.gdp")
+    for key, value in _per_year_values(catalogue.SCENARIO, config):
+        per_year(value, key)
     own_rules = own_rule_columns(config)
-    for column, spec in config["growth"]["drivers"].items():
-        per_year(spec, f"growth.drivers.{column}")
+    for column in config["growth"]["drivers"]:
         if column in own_rules:
             add(f"growth.drivers.{column}", Message("column_has_own_rule", column=repr(column), rule=own_rules[column]))
     targets = {f"assessment.targets.{k}": v for k, v in ((config["assessment"] or {}).get("targets") or {}).items()}

@@ -42,7 +42,7 @@ def test_overrides_apply_to_the_run(client, tiny, towns_of):
 
 def test_a_stored_scenario_with_projects(client):
     payload = client.post(SIM, json={"scenario_id": "baseline"}).json
-    assert len(payload["towns"]) == 5 * 14 and len(payload["projects"]) == 36
+    assert len(payload["towns"]) == 5 * 16 and len(payload["projects"]) == 36
     funded = [p for p in payload["projects"] if p["funded"]]
     assert funded and all(isinstance(p["year_funded"], int) for p in funded)
     assert all(p["year_funded"] is None for p in payload["projects"] if not p["funded"])
@@ -150,7 +150,7 @@ def test_chart_as_svg_and_csv(client):
     )
     assert data.status_code == 200 and data.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(data.data.decode("utf-8-sig"))))
-    assert {r["label"] for r in rows} == {"现行", "改革"} and len(rows) == 2 * 14
+    assert {r["label"] for r in rows} == {"现行", "改革"} and len(rows) == 2 * 16
 
 
 def test_county_balance_with_the_montecarlo_band(client):

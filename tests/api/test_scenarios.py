@@ -14,8 +14,8 @@ def test_bundled_scenarios_are_loaded_on_first_start(client):
     assert {"baseline", "pilot_reform", "limited_pool", "factor_method"} <= ids
     baseline = client.get(f"{URL}/baseline").json
     assert baseline["version"] == 1 and baseline["versions"] == [1]
-    # stored self-contained: towns inline (14 towns in scenarios/towns.csv), no extends
-    assert len(baseline["document"]["towns"]) == 14 and "extends" not in baseline["document"]
+    # stored self-contained: towns inline (16 towns in scenarios/towns.csv), no extends
+    assert len(baseline["document"]["towns"]) == 16 and "extends" not in baseline["document"]
 
 
 def test_bundled_scenarios_are_not_loaded_again_into_a_used_database(app_factory):

@@ -289,12 +289,22 @@ def test_the_pool_modes(client, store, saved):
     assert response.status_code == 422 and rows(store) == 3
 
 
+def test_a_pool_growing_year_by_year_has_one_input_per_year(client, store, tiny):
+    tiny["general_transfer"] = {"pool": 50, "pool_growth": [0.0, 0.2]}
+    saved = client.post("/api/v1/scenarios", json={"document": tiny, "name": "逐年增长"}).json["id"]
+    fields = edit_form(client, saved)
+    assert (fields["general_transfer.pool_growth[0]"], fields["general_transfer.pool_growth[1]"]) == ("0", "0.2")
+    form = {**fields, "general_transfer.pool_growth[1]": "10%"}
+    assert client.post(f"/scenarios/{saved}/edit", data=form).status_code == 303
+    assert store.get(saved, 2).document["general_transfer"]["pool_growth"] == [0.0, 0.1]
+
+
 def test_edit_the_special_budget_gdp_growth_and_tiered_shares(bundled_app):
     client = bundled_app.test_client()
     store = bundled_app.extensions["fiscal_sim"]["store"]
     fields = edit_form(client, "tiered_sharing")
-    assert fields["revenue_items.vat.split.town_shares[2]"] == "0.7"
-    assert (fields["growth.gdp.pilot"], fields["growth.gdp.other"]) == ("0.09", "0.065")
+    assert fields["revenue_items.vat.split.town_shares[2]"] == "0.55"
+    assert (fields["growth.gdp.pilot"], fields["growth.gdp.other"]) == ("0.085", "0.075")
     changed = {
         **fields,
         "revenue_items.vat.split.town_shares[2]": "0.8",
@@ -304,8 +314,8 @@ def test_edit_the_special_budget_gdp_growth_and_tiered_shares(bundled_app):
     }
     assert client.post("/scenarios/tiered_sharing/edit", data=changed).status_code == 303
     document = store.get("tiered_sharing", 2).document
-    assert document["revenue_items"][0]["split"]["town_shares"] == [0.4, 0.55, 0.8]
-    assert document["growth"]["gdp"] == {"pilot": 0.09, "other": 0.07}
+    assert document["revenue_items"][0]["split"]["town_shares"] == [0.3, 0.4, 0.8]
+    assert document["growth"]["gdp"] == {"pilot": 0.085, "other": 0.07}
     assert document["special_transfers"]["budget"] == 7000
     assert document["special_transfers"]["method"] == "optimal"
 
