@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 import fiscal_sim
 from fiscal_sim import ScenarioError
+from fiscal_sim.explain import EXPLAINERS
 
 
 def walk(node: dict):
@@ -159,3 +161,22 @@ def test_every_number_in_the_tree_equals_the_frame(make_scenario):
                             assert node["value"] == pytest.approx(expected, rel=1e-12, abs=1e-12), node["name"]
                             checked += 1
     assert checked > 50
+
+
+BUNDLED = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_every_town_column_of_the_bundled_scenarios_is_explained_in_both_languages(path):
+    # the arrangements (contracts, tax returns, floors, difficulty, rewards) included: each explanation's
+    # value is the frame's, and it reads in Chinese and in English
+    result = fiscal_sim.simulate(path)
+    towns = result.towns.set_index(["year", "town"])
+    columns = [c for c in result.towns.columns if c not in ("year", "town", "name", "pilot")]
+    assert set(columns) <= set(EXPLAINERS)
+    year = int(result.towns["year"].iloc[0]) + 1
+    for town in result.towns["town"].unique():
+        for column in columns:
+            explanation = result.explain(town, year, column)
+            assert explanation.value == pytest.approx(towns.loc[(year, town), column], rel=1e-12, abs=1e-9), column
+            assert explanation.text("zh") != explanation.text("en")

@@ -95,6 +95,28 @@ def test_solve_on_the_bundled_baseline():
     assert abs(again.county.set_index("year").loc[2018, "balance"]) <= 1e-6
 
 
+def test_solve_a_contracts_over_share():
+    # T1 under a 核定收支 contract: retained R = 500 + 500 = 1000, bases B_R = 600, B_E = 1500 → it gets
+    # B_E − B_R = 900 and no general transfer, and pays (1 − ρ)·(R − B_R) = (1 − ρ)·400 of its over-collection:
+    #   balance = 100 + 1000 (county shares) + (1 − ρ)·400 − 900 = 200 + 400·(1 − ρ) = 300  →  ρ = 0.75
+    contract = {"id": "C1", "town": "T1", "revenue_base": 600, "expenditure_base": 1500, "over_share": 0.5}
+    out = fiscal_sim.solve(county(contracts=[contract]), "contracts.C1.over_share", "county.balance", 300.0)
+    assert out.value == pytest.approx(0.75, abs=1e-12)
+    assert out.result.county["over_collection_received"].iloc[0] == pytest.approx(100.0)
+
+
+def test_solve_the_assessment_margin_at_which_a_pilot_keeps_its_status():
+    # relative targets (GDP growth ≥ county average + margin): the margin at which a third pilot fails
+    path = SCENARIOS / "relative_assessment.yaml"
+    margin = "assessment.targets.gdp_growth.margin"
+    out = fiscal_sim.solve(path, margin, "pilots_active", 2.5, bounds=(-0.02, 0.03))
+    assert not out.exact  # a step: reported where it crosses
+    active = [
+        fiscal_sim.simulate(path, {margin: out.value + d}).indicators["pilots_active"].iloc[-1] for d in (-1e-6, 1e-6)
+    ]
+    assert active == [3, 2]
+
+
 def test_unreachable_target_names_the_closest_bound():
     # required runs from 1750 (s = 0) down to 750 (s = 1): 2000 cannot be reached, 0 is closest
     with pytest.raises(SolveError) as info:

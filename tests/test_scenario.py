@@ -151,6 +151,23 @@ def test_override_a_key_left_at_its_default(make_scenario):
     assert scenario.config["growth"]["drivers"] == {"population": 0.1}
 
 
+def test_override_a_part_of_a_value_given_as_a_map(make_scenario):
+    # {pilot, other} GDP growth and a relative target {benchmark, margin}: each part is a path of its own
+    doc = make_scenario(
+        growth={"gdp": {"pilot": 0.1, "other": 0.05}},
+        assessment={"targets": {"gdp_growth": {"benchmark": "county_average"}}},
+    )
+    scenario = load_scenario(doc, {"growth.gdp.pilot": 0.2, "assessment.targets.gdp_growth.margin": 0.01})
+    assert scenario.config["growth"]["gdp"] == {"pilot": 0.2, "other": 0.05}
+    assert scenario.config["assessment"]["targets"]["gdp_growth"] == {"benchmark": "county_average", "margin": 0.01}
+    with pytest.raises(ScenarioError) as info:  # a part the value does not have is refused by validation
+        load_scenario(doc, {"growth.gdp.middle": 0.1})
+    assert "growth.gdp: a class map needs exactly the keys pilot and other" in info.value.one_line()
+    with pytest.raises(ScenarioError) as info:  # a number has no parts
+        load_scenario(make_scenario(growth={"gdp": 0.1}), {"growth.gdp.pilot": 0.2})
+    assert "growth.gdp is a value, not a map" in info.value.one_line()
+
+
 @pytest.mark.parametrize(
     ("path", "names"),
     [

@@ -218,7 +218,10 @@ def _flatten(messages, document, prefix="") -> dict[str, list]:
             child_doc = document.get(key) if isinstance(document, dict) else None
         if isinstance(sub, dict) and sub and set(sub) <= {"key", "value"}:  # a map entry: its key or its value
             for part in sub.values():
-                out.setdefault(path, []).extend(part if isinstance(part, list) else [part])
+                if isinstance(part, dict):  # a value with parts of its own, e.g. a relative target's benchmark
+                    out.update(_flatten(part, child_doc, path))
+                else:
+                    out.setdefault(path, []).extend(part if isinstance(part, list) else [part])
         elif isinstance(sub, dict):
             out.update(_flatten(sub, child_doc, path))
         else:

@@ -76,8 +76,10 @@ def set_path(document: dict, path: str, value) -> None:
             node = node[matches[0]]
             kind = "block" if block is not None else "row"
             continue
-        if kind == "leaf" or not isinstance(node, dict):
+        if not isinstance(node, dict):
             raise KeyError(f"{where} is a value, not a map")
+        if kind == "leaf":  # a value given as a map ({benchmark, margin}, {pilot, other}): its keys are settable
+            kind = "free"
         if kind == "block":
             f = block.by_key.get(seg)
             if f is None:
