@@ -120,7 +120,9 @@ def input_value(value) -> str:
     """A number as put in an input box (no thousands separators, full precision up to 12 digits)."""
     if value is None:
         return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, bool):  # a yes/no choice's value
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
         return f"{float(value):.12g}"
     return str(value)
 

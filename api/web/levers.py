@@ -81,6 +81,69 @@ def _rate_levers(path: str, value, first_year: int) -> tuple[Lever, ...]:
     return tuple(Lever(f"{path}[{j}]", path, j, "rate", v, f"{label} {first_year + j}") for j, v in enumerate(value))
 
 
+def _flag_lever(path: str, value: bool) -> Lever:
+    """A true/false key as a yes/no choice."""
+    choices = (("true", t("yes")), ("false", t("no")))
+    return Lever(path, path, None, "flag", bool(value), field_label(path), choices)
+
+
+def _arrangement_rows(config: dict) -> list[LeverRow]:
+    """核定收支 contracts (those with an id, which names them in a path), tax returns and rewards."""
+    rows = []
+    for contract in config["contracts"]:
+        if contract.get("id") is None:
+            continue
+        base = f"contracts.{contract['id']}"
+        who = contract.get("town") or contract.get("class")
+        keys = ("revenue_base", "expenditure_base", "over_share")
+        rows.append(
+            LeverRow(
+                f"{field_label('contracts')} {contract['id']}（{who}）",
+                "",
+                tuple(_lever(f"{base}.{k}", contract[k]) for k in keys),
+            )
+        )
+    if config["tax_returns"] is not None:
+        path = "tax_returns.coefficient"
+        rows.append(LeverRow(field_label("tax_returns"), "", (_lever(path, config["tax_returns"]["coefficient"]),)))
+    incentives = config["incentives"]
+    if incentives is not None:
+        levers = [_lever("incentives.rate", incentives["rate"])]
+        levers += _target_levers("incentives.threshold", incentives["threshold"])
+        rows.append(LeverRow(field_label("incentives"), "", tuple(levers)))
+    return rows
+
+
+def _target_levers(path: str, target) -> list[Lever]:
+    """A target growth rate, or the margin of a relative one (its benchmark stays as it is)."""
+    if isinstance(target, dict):
+        return [_lever(f"{path}.margin", target["margin"], f"{field_label(path)}：{field_label(f'{path}.margin')}")]
+    return [_lever(path, target, field_label(path))]
+
+
+def _assessment_rows(config: dict) -> list[LeverRow]:
+    assessment = config["assessment"]
+    if not assessment or not assessment.get("enabled", True):
+        return []
+    targets = assessment.get("targets") or {}
+    levers = []
+    for key, target in targets.items():
+        path = f"assessment.targets.{key}"
+        name = words(catalogue.AssessmentIndicator(key))
+        levers += [
+            Lever(
+                lv.field,
+                lv.target,
+                lv.slot,
+                lv.kind,
+                lv.value,
+                f"{name}{'' if lv.target == path else '：' + field_label(lv.target)}",
+            )
+            for lv in _target_levers(path, target)
+        ]
+    return [LeverRow(field_label("assessment.targets"), "", tuple(levers))] if levers else []
+
+
 def _choice_lever(path: str, value) -> Lever:
     f = catalogue.field(path)
     choices = tuple((c.value, words(c)) for c in f.choices)
@@ -129,6 +192,7 @@ def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
             "",
             (_choice_lever("general_transfer.rationing", general["rationing"]),),
         ),
+        LeverRow(field_label("general_transfer.floor"), "", (_flag_lever("general_transfer.floor", general["floor"]),)),
     ]
     sections = [(field_label("revenue_items"), split_rows), (field_label("general_transfer"), general_rows)]
     special = config.get("special_transfers")
@@ -141,9 +205,15 @@ def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
         sections.append(
             (field_label("special_transfers"), [LeverRow(field_label("special_transfers.budget"), "", levers)])
         )
+    arrangements = _arrangement_rows(config)
+    if arrangements:
+        sections.append((t("arrangements"), arrangements))
     gdp = config["growth"]["gdp"]
     row = LeverRow(field_label("growth.gdp"), gdp_growth_text(gdp), _gdp_levers(config))
     sections.append((field_label("growth"), [row]))
+    assessment = _assessment_rows(config)
+    if assessment:
+        sections.append((field_label("assessment"), assessment))
     return sections
 
 
@@ -168,10 +238,10 @@ def parse_number(text: str) -> float:
 
 def parse_lever(lever: Lever, raw: str):
     """The value a form field asks for (the lever's kind decides how it is read)."""
-    if lever.kind == "choice":
+    if lever.kind in ("choice", "flag"):
         if raw not in [value for value, _ in lever.choices]:
             raise ValueError(t("unknown_choice", value=raw))
-        return raw
+        return raw == "true" if lever.kind == "flag" else raw
     if lever.kind == "amount" and lever.target == POOL and not raw.strip():
         return None  # no amount: only valid with the modes that take none
     number = parse_number(raw)

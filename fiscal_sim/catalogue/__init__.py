@@ -28,7 +28,7 @@ from .choices import (
     SpecialMethod,
     SplitRule,
 )
-from .fields import MAX_DRAWS, MAX_YEARS, SCENARIO, VARIANT_KEYS, blocks
+from .fields import MAX_DRAWS, MAX_YEARS, RELATIVE_TARGET, SCENARIO, VARIANT_KEYS, blocks
 from .kinds import LANGS, Block, Choice, Column, Field, Table, Text, Unit
 from .messages import MESSAGES, ROW_ID, ROW_WHERE
 from .tables import INPUT_TABLES, KEY_TOWN_COLUMNS, MONTECARLO_SERIES, PERCENTILES, RESULT_TABLES, SUFFIXES
@@ -77,11 +77,14 @@ def _walk(path: str):
             if n + 1 < len(segments):
                 out.append((f.values or f, segments[n + 1]))
                 n += 1
+            if n + 2 == len(segments) and f.values is not None and f.values.kind == "target":
+                part = RELATIVE_TARGET.by_key.get(segments[n + 1])  # assessment.targets.gdp_growth.margin
+                return out + [(part, None)] if part is not None else None
             if n + 1 < len(segments):
                 return None
             return out
         else:
-            block = None
+            block = RELATIVE_TARGET if f.kind == "target" else None  # incentives.threshold.margin
         out.append((f, record))
         n += 1
     return out

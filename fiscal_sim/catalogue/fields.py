@@ -145,6 +145,15 @@ TAX_RETURNS = Block(
     ),
 )  # fmt: skip
 
+RELATIVE_TARGET = Block(
+    "relative_target",
+    Text("相对目标", "relative target", "目标 = 基准增长率 + 高出幅度", "target = benchmark growth + margin"),
+    (
+        _f("benchmark", "choice", "基准", "benchmark", "county_average（全县平均增长率）或逐年列表", "county_average (growth of the county's sum) or one per year", choices=Benchmark, required=True),
+        _f("margin", "number", "高出幅度", "margin", "如 0.01 即高于基准1个百分点", "e.g. 0.01: one point above the benchmark", unit=Unit.RATE, default=0.0, minimum=-INF, maximum=INF, formula="margin"),
+    ),
+)  # fmt: skip
+
 TARGET = _f(
     "target",
     "target",

@@ -320,6 +320,31 @@ def test_edit_the_special_budget_gdp_growth_and_tiered_shares(bundled_app):
     assert document["special_transfers"]["method"] == "optimal"
 
 
+def test_edit_a_contract_the_floor_and_a_relative_target(bundled_app):
+    client = bundled_app.test_client()
+    store = bundled_app.extensions["fiscal_sim"]["store"]
+    text = page_text(client.get("/scenarios/pilot_contracts"))
+    assert "县乡体制安排" in text and "核定收支 C01（T01）" in text and "超收留成比例" in text
+    fields = edit_form(client, "pilot_contracts")
+    assert fields["contracts.C01.over_share"] == "0.7" and fields["tax_returns.coefficient"] == "0.3"
+    assert fields["general_transfer.floor"] == "false" and fields["assessment.targets.gdp_growth"] == "0.08"
+    changed = {**fields, "contracts.C01.over_share": "60%", "general_transfer.floor": "true"}
+    assert client.post("/scenarios/pilot_contracts/edit", data=changed).status_code == 303
+    document = store.get("pilot_contracts", 2).document
+    assert document["contracts"][0] == {**document["contracts"][0], "id": "C01", "over_share": 0.6}
+    assert document["contracts"][1]["over_share"] == 0.7 and document["general_transfer"]["floor"] is True
+    # a relative target: its margin is the lever
+    fields = edit_form(client, "relative_assessment")
+    assert fields["assessment.targets.gdp_growth.margin"] == "0.01"
+    form = {**fields, "assessment.targets.gdp_growth.margin": "0.02"}
+    assert client.post("/scenarios/relative_assessment/edit", data=form).status_code == 303
+    target = store.get("relative_assessment", 2).document["assessment"]["targets"]["gdp_growth"]
+    assert target == {"benchmark": "county_average", "margin": 0.02}
+    # and each is a parameter goal seeking can solve for
+    analysis = page_text(client.get("/scenarios/pilot_contracts/analysis"))
+    assert 'value="contracts.C01.over_share"' in analysis
+
+
 def test_an_old_version_is_shown_read_only(client, saved):
     client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "0.6"})
     text = page_text(client.get(f"/scenarios/{saved}?version=1"))
