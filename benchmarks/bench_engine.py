@@ -5,6 +5,7 @@ loading (from a CSV towns table) and for ``simulate`` with the towns frame built
 
     .venv/bin/python benchmarks/bench_engine.py            # N = 100 … 100,000
     .venv/bin/python benchmarks/bench_engine.py --quick    # N = 100 … 10,000
+    .venv/bin/python benchmarks/bench_engine.py --arrangements   # every county–town instrument switched on
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from synthetic import YEARS, synthetic_scenario  # noqa: E402
 import fiscal_sim  # noqa: E402
 
 
-def synthetic_county(n_towns: int, folder: Path, seed: int = 0) -> Path:
+def synthetic_county(n_towns: int, folder: Path, seed: int = 0, arrangements: bool = False) -> Path:
     """Write the synthetic scenario as YAML with its towns table as CSV (how users load) and return the path."""
-    document = synthetic_scenario(n_towns, seed)
+    document = synthetic_scenario(n_towns, seed, arrangements)
     pd.DataFrame.from_records(document["towns"]).to_csv(folder / "towns.csv", index=False)
     document["towns"] = "towns.csv"
     path = folder / "scenario.yaml"
@@ -58,6 +59,7 @@ def measure(fn, repeat: int):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="stop at N = 10,000")
+    parser.add_argument("--arrangements", action="store_true", help="contracts, tax returns, floors … switched on")
     args = parser.parse_args(argv)
     sizes = [100, 1_000, 10_000] + ([] if args.quick else [100_000])
     print(
@@ -68,7 +70,7 @@ def main(argv=None) -> int:
         for n in sizes:
             folder = Path(tmp) / str(n)
             folder.mkdir()
-            path = synthetic_county(n, folder)
+            path = synthetic_county(n, folder, arrangements=args.arrangements)
             load_time, load_peak, scenario = measure(
                 lambda p=path: fiscal_sim.load_scenario(p), 2 if n >= 100_000 else 3
             )

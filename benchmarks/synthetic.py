@@ -11,8 +11,13 @@ FUNCTIONS = 10
 YEARS = (2016, 2025)
 
 
-def synthetic_scenario(n_towns: int, seed: int = 0) -> dict:
-    """A self-contained scenario document (towns inline) for ``n_towns`` towns."""
+def synthetic_scenario(n_towns: int, seed: int = 0, arrangements: bool = False) -> dict:
+    """A self-contained scenario document (towns inline) for ``n_towns`` towns.
+
+    ``arrangements`` switches on every county–town instrument as well: 核定收支 contracts for the pilots,
+    tax returns, rewards, the 三保 floor, a difficulty coefficient (with proportional rationing), standard
+    revenue for one item, pilot responsibility overrides and collected-revenue targets.
+    """
     rng = np.random.default_rng(seed)
     gdp = rng.uniform(5e4, 9e5, n_towns).round(0)
     towns = {
@@ -26,6 +31,8 @@ def synthetic_scenario(n_towns: int, seed: int = 0) -> dict:
         "students": rng.integers(500, 12_000, n_towns).astype(float),
         "remoteness": rng.uniform(1.0, 1.4, n_towns).round(2),
         "growth_plan": rng.uniform(0.03, 0.1, n_towns).round(3),
+        "tax_return": rng.uniform(0, 200, n_towns).round(1),
+        "value_added": (gdp * 0.8).round(0),
     }
     for k in range(ITEMS):
         towns[f"tax{k}"] = (gdp * rng.uniform(0.002, 0.006, n_towns)).round(2)
@@ -44,7 +51,7 @@ def synthetic_scenario(n_towns: int, seed: int = 0) -> dict:
         {"rule": "tiered", "thresholds": [200], "town_shares": [0.6, 0.8]},
     ]
     drivers = ["one", "population", "students", "area_km2", "population"] * 2
-    return {
+    document = {
         "schema_version": 1,
         "name": f"synthetic {n_towns}",
         "unit": "万元",
@@ -79,3 +86,25 @@ def synthetic_scenario(n_towns: int, seed: int = 0) -> dict:
         "assessment": {"enabled": True, "targets": {"gdp_growth": 0.05, "revenue_growth": 0.04}},
         "uncertainty": {"draws": 1000, "seed": 1, "gdp_growth_sd": 0.02, "common_share": 0.5},
     }
+    if arrangements:
+        _switch_on_arrangements(document)
+    return document
+
+
+def _switch_on_arrangements(document: dict) -> None:
+    document["revenue_items"][5]["standard_base"] = {"column": "value_added", "rate": 0.002}
+    document["growth"]["drivers"]["value_added"] = 0.06
+    for f in document["expenditure_functions"]:
+        f["protected"] = 0.5
+    document["expenditure_overrides"] = [{"class": "pilot", "function": "f2", "town_share": 0.8}]
+    document["contracts"] = [
+        {"class": "pilot", "revenue_base": 2000, "expenditure_base": 1500, "base_growth": 0.05, "over_share": 0.7}
+    ]
+    document["tax_returns"] = {"column": "tax_return", "items": ["tax0", "tax1"], "coefficient": 0.3}
+    document["incentives"] = {"rate": 0.2, "threshold": {"benchmark": "county_average", "margin": 0.01}}
+    document["general_transfer"].update(
+        rationing="proportional",
+        floor=True,
+        difficulty={"factors": [{"metric": "gap_rate", "weight": 0.6}, {"column": "remoteness", "weight": 0.4}]},
+    )
+    document["assessment"]["targets"]["collected_growth"] = {"benchmark": "county_average", "margin": 0.0}

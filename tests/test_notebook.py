@@ -126,3 +126,12 @@ def test_walkthrough_runs_and_shows_its_results(executed):
     revocations = _cell_text(_cell_with(nb, "pilot.revocations"))
     assert "T09" in revocations and "2019" in revocations
     assert "取消试点资格" in _cell_text(_cell_with(nb, 'pilot.explain("T09", 2019, "pilot")'))
+
+    # one county–town arrangement end to end: 收支包干 contracts for the pilots
+    contract_rows = _cell_text(_cell_with(nb, 'ct.loc[ct["town"] == "T01", columns]'))
+    assert "contract_transfer" in contract_rows and "over_collection_to_county" in contract_rows
+    compared = _cell_text(_cell_with(nb, "contracts_vs_baseline = fiscal_sim.compare("))
+    assert "county.balance" in compared and "contracts.C01" in compared
+    settlement = _cell_text(_cell_with(nb, 'result_contracts.explain("T01", 2017, "contract_transfer")'))
+    assert "核定收入基数" in settlement and "核定支出基数" in settlement and "超收上缴" in settlement
+    assert "T01 resources 2020 = 7,000.00" in _cell_text(_cell_with(nb, 'parameter="contracts.C01.over_share"'))

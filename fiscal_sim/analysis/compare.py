@@ -224,7 +224,7 @@ def _diff(a, b, path: list[str], configs: tuple[dict, dict], out: list[tuple]) -
             if not path and key in NOT_SETTINGS:
                 continue
             _diff(a.get(key, _MISSING), b.get(key, _MISSING), [*path, str(key)], configs, out)
-    elif is_records(a) and is_records(b):
+    elif (is_records(a) or a == []) and (is_records(b) or b == []) and (a or b):  # records by id, one per row
         by_id_a = {str(r["id"]): r for r in a}
         by_id_b = {str(r["id"]): r for r in b}
         for key in dict.fromkeys([*by_id_a, *by_id_b]):

@@ -164,14 +164,17 @@ def difficulty_coefficient(gaps: np.ndarray, values: np.ndarray, weights: np.nda
     >>> D.tolist(), coef.tolist()
     ([-1.0, 1.0], [-0.25, 0.75])
     """
-    has = (gaps > 0)[..., None]
-    finite = np.isfinite(values)
-    top = np.max(np.where(finite & has, values, -np.inf), axis=-2, keepdims=True)
-    values = np.where(finite, values, np.where(np.isfinite(top), top, 0.0))
-    n = np.maximum(has.sum(axis=-2, keepdims=True), 1)
-    mean = np.where(has, values, 0.0).sum(axis=-2, keepdims=True) / n
-    sd = np.sqrt((np.where(has, (values - mean) ** 2, 0.0)).sum(axis=-2, keepdims=True) / n)
-    z = np.where(has & (sd > 0), (values - mean) / np.where(sd > 0, sd, 1.0), 0.0)
+    has = gaps > 0
+    if not np.isfinite(values).all():  # a ratio over a capacity ≤ 0: the group's largest finite value
+        finite = np.isfinite(values)
+        top = np.max(np.where(finite & has[..., None], values, -np.inf), axis=-2, keepdims=True)
+        values = np.where(finite, values, np.where(np.isfinite(top), top, 0.0))
+    w = has.astype(np.float64)
+    n = np.maximum(w.sum(axis=-1), 1.0)[..., None]  # (..., 1)
+    mean = np.einsum("...if,...i->...f", values, w) / n
+    dev = (values - mean[..., None, :]) * w[..., None]  # 0 for the towns without a gap
+    sd = np.sqrt(np.einsum("...if,...if->...f", dev, dev) / n)
+    z = dev / np.where(sd > 0, sd, 1.0)[..., None, :]  # all deviations are 0 where sd is 0
     d = z @ weights
     total = gaps.sum(axis=-1)
     base = np.where(total > 0, pool / np.where(total > 0, total, 1.0), 0.0)
