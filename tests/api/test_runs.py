@@ -32,6 +32,24 @@ def test_simulate_an_inline_scenario(client, tiny, towns_of):
     assert payload["projects"] == [] and payload["revocations"] == []
 
 
+def test_an_inline_contract_and_its_errors(client, tiny, towns_of):
+    # T2 keeps 0.5·40 + 10 = 30; contract bases B_R 20, B_E 50: it gets 50 − 20 = 30, pays (1 − 0.5)·(30 − 20) = 5
+    # of its over-collection, keeps 25, and takes no general transfer
+    contract = {"id": "C2", "town": "T2", "revenue_base": 20, "expenditure_base": 50, "over_share": 0.5}
+    towns = towns_of(client.post(SIM, json={"scenario": {**tiny, "contracts": [contract]}}).json, 2021)
+    t2 = towns["T2"]
+    assert (t2["contract_transfer"], t2["over_collection_to_county"], t2["own_revenue"]) == pytest.approx((30, 5, 25))
+    assert t2["general_transfer"] == 0
+    for change, key, words in (
+        ({"town": "T9"}, "town", "unknown town 'T9'"),
+        ({"over_share": 1.5}, "over_share", "between 0 and 1"),
+    ):
+        bad = {**tiny, "contracts": [{**contract, **change}]}
+        response = client.post(SIM, json={"scenario": bad})
+        assert response.status_code == 422
+        assert words in " ".join(response.json["errors"][f"scenario.contracts[C2].{key}"])
+
+
 def test_overrides_apply_to_the_run(client, tiny, towns_of):
     body = {"scenario": tiny, "overrides": {"revenue_items.vat.split.town_share": 0.6}}
     towns = towns_of(client.post(SIM, json=body).json, 2021)
