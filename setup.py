@@ -26,6 +26,9 @@ setup(
         "apispec>=6.6,<7",
         "SQLAlchemy>=2.0,<2.2",
         "waitress>=3.0,<4",
+        "flask-login>=0.6.3,<0.7",  # the page's sign-in session
+        "flask-wtf>=1.2,<2",  # CSRF tokens on every form
+        "argon2-cffi>=23.1,<26",  # password hashing
         "tqdm>=4.66,<5",
     ],
     extras_require={

@@ -21,6 +21,7 @@ import flask
 import flask_smorest
 from flask.json.provider import DefaultJSONProvider
 
+from . import auth
 from .cache import ResponseCache, ScenarioCache
 from .config import DEFAULTS, bundled_dir, database_url
 from .errors import ErrorSchema, error_response, http_exception_body, register_error_handlers
@@ -135,6 +136,7 @@ def create_app(config: dict | None = None) -> flask.Flask:
             seed_bundled(store, folder)
 
     register_error_handlers(app)
+    auth.init_app(app, store)
     api = Api(app)
     app.extensions["fiscal_sim"]["api"] = api
 
@@ -150,11 +152,25 @@ def create_app(config: dict | None = None) -> flask.Flask:
     return app
 
 
+class NoUserError(RuntimeError):
+    """Serving on a network address while no user exists (local mode is for loopback only)."""
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None, *, threads: int = 8) -> None:
-    """Run the API with waitress until interrupted; prints the URL (port 0 picks a free port)."""
+    """Run the API with waitress until interrupted; prints the URL (port 0 picks a free port).
+
+    On a loopback address with no user the app runs in local mode; on any other address it needs a user
+    (:class:`NoUserError` otherwise, before anything listens).
+    """
     import waitress
 
-    app = create_app({"DATABASE_URL": database_url} if database_url else None)
+    loopback = auth.is_loopback(host)
+    app = create_app({"LOCAL_MODE": loopback, **({"DATABASE_URL": database_url} if database_url else {})})
+    if not loopback and app.extensions["fiscal_sim"]["store"].user_count() == 0:
+        raise NoUserError(
+            f"no user exists, so serving on {host} would open every scenario to the network; add one first:"
+            " fiscal-sim user add NAME --role admin --password-stdin"
+        )
     server = waitress.create_server(app, host=host, port=port, threads=threads)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{server.effective_port}"

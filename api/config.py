@@ -20,6 +20,10 @@ DEFAULTS = {
     "MAX_DRAWS_PER_REQUEST": 20_000,
     "MAX_MONTECARLO_CELLS": 10_000_000,  # draws × towns × years held in memory by one Monte Carlo run
     "MAX_SCENARIOS_PER_REQUEST": 10,  # scenarios in one comparison, chart or export
+    # users: local mode (everything open, no sign-in) while no user exists, for a server on loopback only;
+    # ``api.serve`` sets it from the address it listens on; an app made otherwise (a WSGI server) has it off
+    "LOCAL_MODE": False,
+    "SECRET_KEY": None,  # signs session cookies; default: made once and kept in the database
     # storage
     "DATABASE_URL": None,  # any SQLAlchemy URL; default: the SQLite file DATA_DIR/fiscal_sim.sqlite3
     "DATA_DIR": None,  # default: ./instance
@@ -33,9 +37,25 @@ DEFAULTS = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"token": []}],  # every operation but health (and the page's session cookie works too)
+    },
 }
 
 SQLITE_FILE = "fiscal_sim.sqlite3"
+
+
+def settings(**overrides) -> dict:
+    """The settings an app would have: DEFAULTS, then ``FISCAL_SIM_*`` variables, then ``overrides``
+    (the command line's ``--database-url`` and the like; None values are ignored)."""
+    from flask import Config
+
+    config = Config(".")
+    config.update(DEFAULTS)
+    config.from_prefixed_env("FISCAL_SIM")
+    config.update({k: v for k, v in overrides.items() if v is not None})
+    return dict(config)
 
 
 def data_dir(config) -> Path:

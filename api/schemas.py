@@ -16,6 +16,9 @@ from fiscal_sim import catalogue
 from fiscal_sim.result import COUNTY_COLUMNS, INDICATOR_COLUMNS, TOWN_COLUMNS
 from fiscal_sim.scenario.schema import ScenarioSchema, SpecialTransfersSchema
 
+from .auth import ROLES
+from .storage import MAX_USER_LENGTH, MAX_VERSION
+
 CHART_NAMES = tuple(catalogue.CHARTS)
 CHART_FORMATS = catalogue.CHART_FORMATS
 MAX_LABEL = 200
@@ -134,7 +137,8 @@ class ScenarioReplaceSchema(ScenarioSaveSchema):
     """PUT scenarios/<id>: the new document and the version it replaces (or an ``If-Match`` header)."""
 
     version = JsonInteger(
-        validate=validate.Range(min=1), metadata={"description": "the version this replaces (or If-Match: <version>)"}
+        validate=validate.Range(min=1, max=MAX_VERSION),
+        metadata={"description": "the version this replaces (or If-Match: <version>)"},
     )
 
 
@@ -146,7 +150,9 @@ class LangQuerySchema(Strict):
 
 
 class VersionQuerySchema(LangQuerySchema):
-    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "default: the latest"})
+    version = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_VERSION), metadata={"description": "default: the latest"}
+    )
 
 
 class ExplainQuerySchema(VersionQuerySchema):
@@ -294,6 +300,7 @@ class ScenarioSummarySchema(Open):
     description = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    author = fields.String(required=True, metadata={"description": "who saved the latest version (or local)"})
 
 
 class ScenarioListSchema(Open):
@@ -306,8 +313,43 @@ class StoredScenarioSchema(Open):
     name = fields.String(required=True)
     description = fields.String(required=True)
     created_at = fields.DateTime(required=True)
+    author = fields.String(required=True, metadata={"description": "who saved this version (or local)"})
     versions = fields.List(fields.Integer(), required=True, metadata={"description": "every saved version"})
     document = DocumentField(required=True)
+
+
+class VersionEntrySchema(Open):
+    version = fields.Integer(required=True)
+    author = fields.String(required=True, metadata={"description": "a user name, or local"})
+    created_at = fields.DateTime(required=True)
+    name = fields.String(required=True)
+    deleted = fields.Boolean(required=True, metadata={"description": "true for the deletion (admins only)"})
+
+
+class VersionListSchema(Open):
+    versions = fields.List(fields.Nested(VersionEntrySchema), required=True)
+
+
+class UserSchema(Open):
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    created_at = fields.DateTime(required=True)
+
+
+class UserListSchema(Open):
+    users = fields.List(fields.Nested(UserSchema), required=True)
+
+
+class UserAddSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=MAX_USER_LENGTH))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=1000), load_only=True)
+
+
+class MeSchema(Open):
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    local_mode = fields.Boolean(required=True, metadata={"description": "no users: everything open (loopback)"})
 
 
 def _row_schema(name: str, columns, *, ints=(), strings=(), bools=()) -> type[Schema]:

@@ -1,10 +1,13 @@
-"""Saved scenarios: an append-only table of versions (SQLAlchemy 2 ORM, SQLite by default).
+"""Saved scenarios (an append-only table of versions), users and API tokens (SQLAlchemy 2 ORM, SQLite by default).
 
 Every save appends a row ``(scenario_id, version, …)``; nothing is ever updated or removed. A unique
 constraint on ``(scenario_id, version)`` decides races: of two writers replacing the same version, the
 database accepts one and the other gets :class:`ConflictError`. Deleting appends a *tombstone* row (the
 next version, ``deleted`` set, no document): the scenario then disappears from the list and reads as not
 found, while every earlier row stays in the table.
+
+Every version records its author (a user name, or ``local`` in local mode); a tombstone's author is who
+deleted. Users hold a role and a password hash, tokens only a hash: nothing stored can be used to sign in.
 
 On SQLite, write transactions start with ``BEGIN IMMEDIATE`` so a writer reads the latest version under
 the write lock (no stale read followed by a failed upgrade), and the file runs in WAL mode with
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
@@ -25,6 +28,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Engine,
+    ForeignKey,
     Integer,
     String,
     Text,
@@ -32,12 +36,18 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 MAX_ID_LENGTH = 64
+MAX_NAME_LENGTH = 200  # a scenario's name
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_USER_LENGTH = 64
+LOCAL_AUTHOR = "local"  # the author of what is saved in local mode (no users)
+MAX_VERSION = 2**31 - 1  # versions are INTEGER columns: a larger number names no version
 
 
 class NotFoundError(LookupError):
@@ -66,6 +76,37 @@ class ScenarioVersion(Base):
     document: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(MAX_USER_LENGTH), default=LOCAL_AUTHOR, server_default=LOCAL_AUTHOR)
+
+
+class User(Base):
+    """A person who may sign in (用户): name, role (viewer | editor | admin) and an argon2 password hash."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(MAX_USER_LENGTH), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """An API token of a user, stored as the SHA-256 of the token (tokens are long random strings)."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(MAX_USER_LENGTH), ForeignKey("users.name", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ServerSetting(Base):
+    """Settings every server process on one database shares (the session signing key)."""
+
+    __tablename__ = "server_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 @dataclass(frozen=True)
@@ -78,6 +119,26 @@ class StoredScenario:
     description: str
     document: dict
     created_at: datetime
+    author: str = LOCAL_AUTHOR
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One line of a scenario's history: who saved which version when (a deletion included)."""
+
+    version: int
+    author: str
+    created_at: datetime
+    name: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class UserEntry:
+    name: str
+    role: str
+    created_at: datetime
+    password_hash: str = field(repr=False, default="")
 
 
 @dataclass(frozen=True)
@@ -90,6 +151,7 @@ class ScenarioSummary:
     description: str
     created_at: datetime  # of version 1
     updated_at: datetime  # of the latest version
+    author: str = LOCAL_AUTHOR  # of the latest version
 
 
 def _utc(moment: datetime) -> datetime:
@@ -139,6 +201,17 @@ class Store:
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(immediate=True)
         Base.metadata.create_all(self.engine)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Columns added since a database was created (``author`` of scenario versions), added in place."""
+        columns = {c["name"] for c in inspect(self.engine).get_columns("scenario_versions")}
+        if "author" not in columns:
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f"ALTER TABLE scenario_versions ADD COLUMN author VARCHAR({MAX_USER_LENGTH})"
+                    f" NOT NULL DEFAULT '{LOCAL_AUTHOR}'"
+                )
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -198,8 +271,27 @@ class Store:
                         f"scenario {scenario_id!r} has no version {version} (the latest is {latest.version})"
                     )
             return StoredScenario(
-                row.scenario_id, row.version, row.name, row.description, row.document, _utc(row.created_at)
+                row.scenario_id,
+                row.version,
+                row.name,
+                row.description,
+                row.document,
+                _utc(row.created_at),
+                row.author,
             )
+
+    def history(self, scenario_id: str, *, include_deleted: bool = False) -> list[VersionEntry]:
+        """Who saved each version and when, oldest first; NotFoundError for a deleted scenario unless
+        ``include_deleted`` (then the deletion is the last entry)."""
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(ScenarioVersion)
+                .where(ScenarioVersion.scenario_id == scenario_id)
+                .order_by(ScenarioVersion.version)
+            ).all()
+        if not rows or (rows[-1].deleted and not include_deleted):
+            raise NotFoundError(f"no scenario {scenario_id!r}")
+        return [VersionEntry(r.version, r.author, _utc(r.created_at), r.name, r.deleted) for r in rows]
 
     def versions(self, scenario_id: str) -> list[int]:
         """Every saved version number of a scenario, oldest first (tombstones left out)."""
@@ -235,7 +327,13 @@ class Store:
         with Session(self.engine) as session:
             return [
                 ScenarioSummary(
-                    row.scenario_id, row.version, row.name, row.description, _utc(first), _utc(row.created_at)
+                    row.scenario_id,
+                    row.version,
+                    row.name,
+                    row.description,
+                    _utc(first),
+                    _utc(row.created_at),
+                    row.author,
                 )
                 for row, first in session.execute(query)
             ]
@@ -246,7 +344,7 @@ class Store:
 
     # ---------------------------------------------------------------- writing
 
-    def _insert(self, session: Session, scenario_id: str, version: int, name: str, description: str, document):
+    def _insert(self, session: Session, scenario_id, version, name, description, document, author: str):
         session.add(
             ScenarioVersion(
                 scenario_id=scenario_id,
@@ -256,16 +354,17 @@ class Store:
                 document=document,
                 deleted=document is None,
                 created_at=datetime.now(UTC),
+                author=author,
             )
         )
 
-    def create(self, name: str, description: str, document: dict) -> tuple[str, int]:
+    def create(self, name: str, description: str, document: dict, author: str = LOCAL_AUTHOR) -> tuple[str, int]:
         """A new scenario at version 1 under a fresh random id."""
         for _ in range(5):  # a clash of 48 random bits is next to impossible; retry anyway
             scenario_id = secrets.token_hex(6)
             try:
                 with Session(self._writer) as session, session.begin():
-                    self._insert(session, scenario_id, 1, name, description, document)
+                    self._insert(session, scenario_id, 1, name, description, document, author)
                 return scenario_id, 1
             except IntegrityError:
                 continue
@@ -282,25 +381,27 @@ class Store:
             )
         return latest.version + 1
 
-    def replace(self, scenario_id: str, expected: int, name: str, description: str, document: dict) -> int:
+    def replace(
+        self, scenario_id: str, expected: int, name: str, description: str, document: dict, author: str = LOCAL_AUTHOR
+    ) -> int:
         """Append version ``expected + 1``; ConflictError when ``expected`` is not the latest."""
         try:
             with Session(self._writer) as session, session.begin():
                 version = self._next_version(session, scenario_id, expected)
-                self._insert(session, scenario_id, version, name, description, document)
+                self._insert(session, scenario_id, version, name, description, document, author)
         except IntegrityError:  # another writer inserted the same version first
             raise ConflictError(
                 f"version {expected} of {scenario_id!r} was replaced by another client meanwhile"
             ) from None
         return version
 
-    def delete(self, scenario_id: str, expected: int | None = None) -> int:
-        """Append a tombstone; returns its version. Earlier versions stay in the table."""
+    def delete(self, scenario_id: str, expected: int | None = None, author: str = LOCAL_AUTHOR) -> int:
+        """Append a tombstone (its author is who deleted); returns its version. Earlier versions stay."""
         try:
             with Session(self._writer) as session, session.begin():
                 version = self._next_version(session, scenario_id, expected)
                 name = self._latest_row(session, scenario_id).name
-                self._insert(session, scenario_id, version, name, "", None)
+                self._insert(session, scenario_id, version, name, "", None, author)
         except IntegrityError:
             raise ConflictError(f"{scenario_id!r} was changed by another client meanwhile") from None
         return version
@@ -313,7 +414,69 @@ class Store:
                 if session.scalar(select(func.count()).select_from(ScenarioVersion)):
                     return 0
                 for scenario_id, name, description, document in entries:
-                    self._insert(session, scenario_id, 1, name, description, document)
+                    self._insert(session, scenario_id, 1, name, description, document, LOCAL_AUTHOR)
         except IntegrityError:  # another process seeded at the same moment
             return 0
         return len(entries)
+
+    # ---------------------------------------------------------------- users and tokens
+
+    def user_count(self) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(User))
+
+    def users(self) -> list[UserEntry]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(User).order_by(User.name)).all()
+            return [UserEntry(u.name, u.role, _utc(u.created_at), u.password_hash) for u in rows]
+
+    def user(self, name: str) -> UserEntry | None:
+        with Session(self.engine) as session:
+            u = session.get(User, name)
+            return None if u is None else UserEntry(u.name, u.role, _utc(u.created_at), u.password_hash)
+
+    def add_user(self, name: str, role: str, password_hash: str) -> None:
+        """A new user; ConflictError when the name is taken."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                session.add(User(name=name, role=role, password_hash=password_hash, created_at=datetime.now(UTC)))
+        except IntegrityError:
+            raise ConflictError(f"a user named {name!r} exists already") from None
+
+    def remove_user(self, name: str) -> None:
+        """Remove a user and their tokens; NotFoundError when there is none."""
+        with Session(self._writer) as session, session.begin():
+            user = session.get(User, name)
+            if user is None:
+                raise NotFoundError(f"no user {name!r}")
+            session.execute(ApiToken.__table__.delete().where(ApiToken.user == name))
+            session.delete(user)
+
+    def add_token(self, name: str, token_hash: str) -> None:
+        with Session(self._writer) as session, session.begin():
+            if session.get(User, name) is None:
+                raise NotFoundError(f"no user {name!r}")
+            session.add(ApiToken(token_hash=token_hash, user=name, created_at=datetime.now(UTC)))
+
+    def token_user(self, token_hash: str) -> UserEntry | None:
+        """The user a token hash belongs to, if any."""
+        with Session(self.engine) as session:
+            token = session.get(ApiToken, token_hash)
+            if token is None:
+                return None
+            u = session.get(User, token.user)
+            return None if u is None else UserEntry(u.name, u.role, _utc(u.created_at), u.password_hash)
+
+    def setting(self, key: str, make) -> str:
+        """A shared server setting, created with ``make()`` by whichever process asks first."""
+        with Session(self.engine) as session:
+            row = session.get(ServerSetting, key)
+            if row is not None:
+                return row.value
+        try:
+            with Session(self._writer) as session, session.begin():
+                session.add(ServerSetting(key=key, value=make()))
+        except IntegrityError:  # another process made it first
+            pass
+        with Session(self.engine) as session:
+            return session.get(ServerSetting, key).value

@@ -174,7 +174,7 @@ def app_factory(tmp_path, app_settings):
     apps = []
 
     def factory(**config):
-        app = create_app({"TESTING": True, **app_settings, **config})
+        app = create_app({"TESTING": True, "LOCAL_MODE": True, **app_settings, **config})
         apps.append(app)
         return app
 

@@ -10,5 +10,7 @@ from .montecarlo import blp as montecarlo
 from .scenarios import blp as scenarios
 from .simulations import blp as simulations
 from .solve import blp as solve
+from .users import blp as users
+from .users import me_blp as me
 
-BLUEPRINTS = (health, scenarios, simulations, comparisons, charts, exports, montecarlo, solve)
+BLUEPRINTS = (health, scenarios, simulations, comparisons, charts, exports, montecarlo, solve, users, me)

@@ -17,6 +17,7 @@ blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Is
 
 @blp.route("")
 class Health(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, HealthSchema)
     def get(self):
         """Service status and the number of saved scenarios."""

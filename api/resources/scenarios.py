@@ -17,19 +17,21 @@ from flask_smorest import Blueprint
 from fiscal_sim import ScenarioError
 from fiscal_sim.explain import explain_project
 
-from .. import runner
+from .. import auth, runner
 from ..errors import ApiError
 from ..schemas import (
     ExplainQuerySchema,
     ExplainSchema,
+    LangQuerySchema,
     SavedSchema,
     ScenarioListSchema,
     ScenarioReplaceSchema,
     ScenarioSaveSchema,
     StoredScenarioSchema,
+    VersionListSchema,
     VersionQuerySchema,
 )
-from ..storage import MAX_ID_LENGTH
+from ..storage import MAX_ID_LENGTH, MAX_VERSION
 
 blp = Blueprint(
     "scenarios", __name__, url_prefix="/api/v1/scenarios", description="Saved scenarios, every version kept (方案)"
@@ -56,8 +58,8 @@ def if_match(header: str | None) -> int | None:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit() or int(value) < 1:
-        raise ApiError(422, {"If-Match": [f'must name a version number, e.g. "3"; got {header!r}']})
+    if not value.isdigit() or not 1 <= int(value) <= MAX_VERSION:
+        raise ApiError(422, {"If-Match": [f'must name a version number, e.g. "3"; got {header[:40]!r}']})
     return int(value)
 
 
@@ -86,7 +88,7 @@ class Scenarios(MethodView):
     def post(self, body):
         """Save a self-contained scenario document (towns and projects inline) as version 1."""
         name, description, scenario = content(body)
-        scenario_id, version = runner.store().create(name, description, scenario.document)
+        scenario_id, version = runner.store().create(name, description, scenario.document, auth.author())
         runner.cache().put((scenario_id, version), scenario)
         headers = {"Location": f"{blp.url_prefix}/{scenario_id}", **etag(version)}
         return {"id": scenario_id, "version": version}, 201, headers
@@ -117,7 +119,7 @@ class ScenarioById(MethodView):
             raise ApiError(422, {"version": ["required: the version this replaces (or an If-Match header)"]})
         runner.store().head(scenario_id)  # 404 (NotFoundError) before the costlier validation
         name, description, scenario = content(body)
-        version = runner.store().replace(scenario_id, expected, name, description, scenario.document)
+        version = runner.store().replace(scenario_id, expected, name, description, scenario.document, auth.author())
         runner.cache().put((scenario_id, version), scenario)
         return {"id": scenario_id, "version": version}, 200, etag(version)
 
@@ -126,8 +128,21 @@ class ScenarioById(MethodView):
     def delete(self, scenario_id):
         """Hide the scenario (a tombstone row); its stored versions are kept in the database."""
         check_id(scenario_id)
-        runner.store().delete(scenario_id, if_match(request.headers.get("If-Match")))
+        runner.store().delete(scenario_id, if_match(request.headers.get("If-Match")), auth.author())
         return None
+
+
+@blp.route("/<scenario_id>/versions")
+class Versions(MethodView):
+    @blp.arguments(LangQuerySchema, location="query")
+    @blp.response(200, VersionListSchema)
+    def get(self, query, scenario_id):
+        """Who saved each version and when (an admin also sees a deleted scenario's history and its deletion)."""
+        check_id(scenario_id)
+        who = auth.current()
+        admin = who is not None and who.may(auth.Role.ADMIN) and not who.local
+        entries = runner.store().history(scenario_id, include_deleted=admin)
+        return {"versions": [asdict(e) for e in entries]}
 
 
 @blp.route("/<scenario_id>/explain")

@@ -11,9 +11,9 @@ from fiscal_sim import Scenario, ScenarioError, SolveError, catalogue
 from fiscal_sim.errors import text_of
 from fiscal_sim.explain import EXPLAINERS
 
-from .. import runner
+from .. import auth, runner
 from ..errors import ApiError
-from ..storage import NotFoundError, StoredScenario
+from ..storage import MAX_VERSION, NotFoundError, StoredScenario
 from .display import (
     column_kind,
     display_name,
@@ -93,7 +93,11 @@ def _solve_error(error: SolveError):
 
 
 def query_version() -> int | None:
-    return request.args.get("version", type=int)
+    """``?version=N``; a number no version can have (beyond the database's integers) names none: 404."""
+    version = request.args.get("version", type=int)
+    if version is not None and not 1 <= version <= MAX_VERSION:
+        raise NotFoundError(f"no version {request.args['version'][:20]}")
+    return version
 
 
 def stored_version(scenario_id: str, version: int | None) -> tuple[StoredScenario, Scenario]:
@@ -138,6 +142,8 @@ def _template_globals():
         "explainable": EXPLAINERS,
         "api_prefix": request.script_root + API_PREFIX,
         "column_kind": column_kind,
+        "who": auth.current(),
+        "may_edit": (lambda who: who is not None and who.may(auth.Role.EDITOR))(auth.current()),
     }
 
 

@@ -15,7 +15,7 @@ from fiscal_sim import Scenario, ScenarioError, catalogue
 from fiscal_sim.catalogue import PoolMode
 from fiscal_sim.scenario.settings import pool_mode
 
-from .. import runner
+from .. import auth, runner
 from ..errors import ApiError
 from ..storage import ConflictError, StoredScenario
 from .base import (
@@ -64,7 +64,10 @@ def upload():
     except ScenarioError as exc:
         return render("index.html", 422, scenarios=runner.store().list(), errors=exc.errors, form=form)
     scenario_id, version = runner.store().create(
-        name or scenario.name, description or scenario.config.get("description") or "", scenario.document
+        name or scenario.name,
+        description or scenario.config.get("description") or "",
+        scenario.document,
+        auth.author(),
     )
     runner.cache().put((scenario_id, version), scenario)
     return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, saved=version), 303)
@@ -106,7 +109,7 @@ def scenario_context(stored: StoredScenario, scenario: Scenario, **extra) -> dic
         "towns": runner.records(scenario.towns),
         "town_columns": [str(c) for c in scenario.towns.columns],
         "town_labels": town_column_labels(scenario.config),
-        "versions": runner.store().versions(stored.id),
+        "versions": runner.store().history(stored.id),
         "latest": latest,
         "sections": sections,
         "cards": settings_cards(stored, scenario),
@@ -155,7 +158,7 @@ def edit(scenario_id: str):
         context = scenario_context(stored, scenario, submitted=request.form, field_errors=errors)
         return render("scenario.html", 422, **context)
     try:
-        version = runner.store().replace(scenario_id, expected, name, description, changed.document)
+        version = runner.store().replace(scenario_id, expected, name, description, changed.document, auth.author())
     except ConflictError:
         latest, latest_scenario = stored_version(scenario_id, None)
         conflict = {"expected": expected, "latest": latest.version, "overrides": overrides}

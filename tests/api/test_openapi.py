@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api import create_app
+from api.auth import hash_password, new_token
 from fiscal_sim.scenario.schema import ScenarioSchema
 
 SPEC_PATHS = {
@@ -26,6 +27,10 @@ SPEC_PATHS = {
     "/api/v1/exports": {"post"},
     "/api/v1/montecarlo": {"post"},
     "/api/v1/solve": {"post"},
+    "/api/v1/scenarios/{scenario_id}/versions": {"get"},
+    "/api/v1/users": {"get", "post"},
+    "/api/v1/users/{name}": {"delete"},
+    "/api/v1/me": {"get"},
 }
 
 
@@ -83,8 +88,14 @@ def test_the_docs_page_needs_no_outside_asset(client):
 
 # schemathesis' fixture-based loader does not run under pytest 9, so the app is made at import, on a
 # database in its own temporary folder (removed with the module's last test)
+# database in its own temporary folder (removed with the module's last test). The app has an admin with an
+# API token, so every operation is tried with the token and without credentials (401 but for health).
 _FOLDER = tempfile.TemporaryDirectory(prefix="fiscal-sim-schemathesis-")
 _APP = create_app({"DATABASE_URL": f"sqlite:///{Path(_FOLDER.name) / 'api.sqlite3'}", "TESTING": True})
+_STORE = _APP.extensions["fiscal_sim"]["store"]
+_STORE.add_user("fuzz-admin", "admin", hash_password("a long enough password"))
+_TOKEN, _HASH = new_token()
+_STORE.add_token("fuzz-admin", _HASH)
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _APP)
 # examples + fuzzing (25 per operation) by default; the coverage phase (systematic boundary and negative
 # values, ~850 requests per operation, ~2 min) runs with FISCAL_SIM_SCHEMATHESIS_COVERAGE=1
@@ -104,5 +115,20 @@ def _schemathesis_database():
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
-def test_generated_requests_get_no_server_error_and_match_the_schema(case):
-    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+def test_generated_requests_with_a_token_get_no_server_error_and_match_the_schema(case):
+    case.call_and_validate(headers={"Authorization": f"Bearer {_TOKEN}"}, excluded_checks=[positive_data_acceptance])
+
+
+@schema.parametrize()
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+def test_generated_requests_without_credentials_are_refused_except_health(case):
+    response = case.call()
+    public = case.path in ("/api/v1/health",)
+    assert response.status_code < 500
+    if not public:
+        assert response.status_code == 401, (case.method, case.path, response.status_code)
+        assert response.json()["errors"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 
 import pytest
 import yaml
@@ -60,9 +61,15 @@ def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def csrf_token(client) -> str:
+    """The form token the page puts in every form (and in its ``csrf-token`` meta tag)."""
+    text = client.get("/").get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', text).group(1)
+
+
 def upload(client, data: bytes, filename: str, **fields):
-    """POST the upload form with a file (and name/description fields)."""
-    form = {"file": (io.BytesIO(data), filename), **fields}
+    """POST the upload form with a file (and name/description fields), with the page's form token."""
+    form = {"csrf_token": csrf_token(client), "file": (io.BytesIO(data), filename), **fields}
     return client.post("/scenarios/upload", data=form, content_type="multipart/form-data")
 
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import yaml
 
-from .conftest import as_yaml, page_text, upload
+from .conftest import as_yaml, csrf_token, page_text, upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VAT_SHARE = "revenue_items.vat.split.town_share"
@@ -69,7 +69,7 @@ def test_english_switch_is_remembered_in_a_cookie(client, saved):
 
 def test_an_unknown_language_falls_back_to_chinese(client):
     response = client.get("/?lang=fr")
-    assert "方案列表" in page_text(response) and "Set-Cookie" not in response.headers
+    assert "方案列表" in page_text(response) and "fiscal_sim_lang" not in response.headers.get("Set-Cookie", "")
 
 
 def test_the_language_link_keeps_the_query(client, saved):
@@ -169,7 +169,8 @@ def test_a_bad_upload_shows_the_errors_and_saves_nothing(client, store, saved, t
 
 
 def test_an_upload_without_a_file(client, store):
-    response = client.post("/scenarios/upload", data={"name": "x"}, content_type="multipart/form-data")
+    form = {"name": "x", "csrf_token": csrf_token(client)}
+    response = client.post("/scenarios/upload", data=form, content_type="multipart/form-data")
     assert response.status_code == 422 and "请选择要上传的文件" in page_text(response)
     assert rows(store) == 0
 
@@ -358,7 +359,9 @@ def test_an_unknown_scenario_is_a_404_page(client):
     assert response.status_code == 404 and response.mimetype == "text/html"
     assert "找不到该方案或版本" in page_text(response)
     assert client.get("/scenarios/nope/run").status_code == 404
-    assert client.post("/scenarios/nope/edit", data={"version": "1"}).status_code == 404
+    assert (
+        client.post("/scenarios/nope/edit", data={"version": "1", "csrf_token": csrf_token(client)}).status_code == 404
+    )
 
 
 # ------------------------------------------------------------------------------------------------

@@ -209,7 +209,11 @@
       try {
         const response = await fetch(form.dataset.endpoint, {
           method: "POST",
-          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          headers: {
+            "Content-Type": "application/json",
+            Accept: "application/json",
+            "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
+          },
           body: JSON.stringify(BODIES[form.dataset.render](form)),
         });
         const data = await response.json();
