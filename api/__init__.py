@@ -21,15 +21,21 @@ import flask
 import flask_smorest
 from flask.json.provider import DefaultJSONProvider
 
+from fiscal_sim import catalogue
+from fiscal_sim.errors import text_of
+from fiscal_sim.scenario.load import plain_data_problem
+
 from . import auth
 from .cache import ResponseCache, ScenarioCache
 from .config import DEFAULTS, bundled_dir, database_url
-from .errors import ErrorSchema, error_response, http_exception_body, register_error_handlers
+from .errors import ApiError, ErrorSchema, error_response, http_exception_body, register_error_handlers
 from .storage import Store
 
 __all__ = ["create_app", "serve"]
 
 log = logging.getLogger(__name__)
+
+REQUEST_DEPTH = catalogue.MAX_DEPTH + 8  # a scenario document inside a request body
 
 # modules that add pages to the app: each defines a Flask blueprint ``bp`` (registered when the module exists)
 PAGE_MODULES = ("api.web",)
@@ -48,6 +54,19 @@ class JSONProvider(DefaultJSONProvider):
         if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy scalar
             return value.item()
         return DefaultJSONProvider.default(value)
+
+    def loads(self, s, **kwargs):
+        """JSON of a request, refused (400) when it nests deeper than a scenario can or holds text that is not
+        valid Unicode (a lone surrogate cannot be stored)."""
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError(f"nested deeper than {REQUEST_DEPTH} levels") from None
+        problem = plain_data_problem(value, REQUEST_DEPTH)
+        if problem is not None:
+            where, message = problem
+            raise ValueError(f"{where}: {text_of(message, 'en')}")
+        return value
 
     def dumps(self, obj, **kwargs) -> str:
         kwargs.setdefault("default", self.default)
@@ -71,6 +90,20 @@ def _finite(value):
     if hasattr(value, "item") and hasattr(value, "dtype"):
         return _finite(value.item())
     return value
+
+
+def _check_json_body() -> None:
+    """Parse a JSON body once through :meth:`JSONProvider.loads` (400 on deep nesting or broken Unicode)
+    before anything else reads it (flask-smorest's parser reads the raw bytes itself)."""
+    if flask.request.is_json and flask.request.content_length:
+        try:
+            flask.current_app.json.loads(flask.request.get_data(cache=True))
+        except json.JSONDecodeError as exc:
+            raise ApiError(
+                400, {"_schema": [f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]}
+            ) from None
+        except ValueError as exc:  # our own refusals: too deep, not Unicode
+            raise ApiError(400, {"_schema": [f"invalid body: {exc}"]}) from None
 
 
 class Api(flask_smorest.Api):
@@ -136,7 +169,8 @@ def create_app(config: dict | None = None) -> flask.Flask:
             seed_bundled(store, folder)
 
     register_error_handlers(app)
-    auth.init_app(app, store)
+    auth.init_app(app, store)  # who is asking comes first: a stranger learns nothing about the body
+    app.before_request(_check_json_body)
     api = Api(app)
     app.extensions["fiscal_sim"]["api"] = api
 

@@ -180,7 +180,7 @@ class ScenarioSourceSchema(Strict):
     """Which scenario to run: a stored one (``scenario_id``, optional ``version``) or one inline."""
 
     scenario_id = fields.String(validate=SCENARIO_ID)
-    version = JsonInteger(validate=validate.Range(min=1), metadata={"description": "with scenario_id"})
+    version = JsonInteger(validate=validate.Range(min=1, max=MAX_VERSION), metadata={"description": "with scenario_id"})
     scenario = DocumentField()
     overrides = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=500)),

@@ -97,6 +97,7 @@ def compare_page():
             if lbl != comparison.baseline
         ],
         diff_columns=DIFF_COLUMNS,
+        town_gaps=_town_gaps(comparison),
         settings=runner.records(comparison.settings),
         ids_by_label=ids_by_label,
         year=year,
@@ -107,6 +108,23 @@ def compare_page():
         unit=next(iter(comparison.results.values())).unit,
     )
     return render("compare.html", **context)
+
+
+def _town_gaps(comparison) -> dict[str, str]:
+    """For each scenario whose towns differ from the baseline's, a sentence naming the towns only one has."""
+    ids = {label: set(r.scenario.towns["id"].astype(str)) for label, r in comparison.results.items()}
+    base = ids[comparison.baseline]
+    out = {}
+    for label, towns in ids.items():
+        if label != comparison.baseline and towns != base:
+            out[label] = t(
+                "towns_differ",
+                baseline=comparison.baseline,
+                label=label,
+                only_baseline="、".join(sorted(base - towns)) or "—",
+                only_scenario="、".join(sorted(towns - base)) or "—",
+            )
+    return out
 
 
 def _chart_response(body: dict) -> flask.Response:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from fiscal_sim import Scenario, ScenarioError
+from fiscal_sim import Scenario, ScenarioError, catalogue
+from fiscal_sim.errors import Message
 
 from .. import runner
 from ..errors import ApiError
@@ -55,6 +56,8 @@ def parse_upload(filename: str, data: bytes) -> dict:
         document = json.loads(text) if kind == "JSON" else yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ScenarioError({"file": [t("not_valid", kind=kind, detail=" ".join(str(exc).split()))]}) from None
+    except RecursionError:
+        raise ScenarioError({"file": [Message("too_deep", n=catalogue.MAX_DEPTH)]}) from None
     if not isinstance(document, dict):
         raise ScenarioError({"file": [t("not_mapping")]})
     refuse_paths(document)

@@ -28,7 +28,7 @@ from .choices import (
     SpecialMethod,
     SplitRule,
 )
-from .fields import MAX_DRAWS, MAX_YEARS, RELATIVE_TARGET, SCENARIO, VARIANT_KEYS, blocks
+from .fields import MAX_DEPTH, MAX_DRAWS, MAX_TEXT, MAX_YEARS, RELATIVE_TARGET, SCENARIO, VARIANT_KEYS, blocks
 from .kinds import LANGS, Block, Choice, Column, Field, Table, Text, Unit
 from .messages import MESSAGES, ROW_ID, ROW_WHERE
 from .tables import INPUT_TABLES, KEY_TOWN_COLUMNS, MONTECARLO_SERIES, PERCENTILES, RESULT_TABLES, SUFFIXES
@@ -37,7 +37,7 @@ __all__ = [
     "AssessmentIndicator", "Benchmark", "Block", "CHART_FORMATS", "CHARTS", "Chart", "Choice", "Column", "Curve",
     "DifficultyMetric", "EQUALITY_LINE", "Eligible", "Field", "FundedBy", "LEGEND_SCENARIO", "MONTECARLO_BAND",
     "Shortfall",
-    "INPUT_TABLES", "KEY_TOWN_COLUMNS", "LANGS", "Language", "MAX_DRAWS", "MAX_YEARS", "MESSAGES",
+    "INPUT_TABLES", "KEY_TOWN_COLUMNS", "LANGS", "Language", "MAX_DEPTH", "MAX_DRAWS", "MAX_TEXT", "MAX_YEARS", "MESSAGES",
     "MONTECARLO_SERIES", "Outcome", "PERCENTILES", "PoolMode", "PriorityKey", "ProjectReason", "RESULT_TABLES",
     "Rationing", "SCENARIO", "SPLIT_PARAMETERS", "SUFFIXES", "SpecialMethod", "SplitRule", "Table", "Text",
     "Unit", "VARIANT_KEYS", "blocks", "column", "column_label", "describe_key", "field", "message", "path_label",

@@ -24,6 +24,8 @@ from .kinds import Block, Field, Text, Unit
 
 MAX_DRAWS = 100_000  # Monte Carlo draws one run may ask for
 MAX_YEARS = 100  # simulated years a scenario may span
+MAX_TEXT = 1_000  # characters of any text of a scenario (ids, names, columns) unless its field says otherwise
+MAX_DEPTH = 64  # how deeply a scenario document (or a request) may nest
 INF = math.inf
 
 
@@ -310,8 +312,8 @@ SCENARIO = Block(
     Text("方案", "scenario", "一个县及其乡镇的财政体制方案", "one county's arrangement with its towns"),
     (
         _f("schema_version", "integer", "格式版本", "format version", "填 1", "1", required=True, minimum=1, maximum=1),
-        _f("name", "text", "方案名称", "scenario name", required=True, min_length=1),
-        _f("description", "text", "方案说明", "description", "方案测试什么", "what the scenario tests", default=""),
+        _f("name", "text", "方案名称", "scenario name", required=True, min_length=1, max_length=200),
+        _f("description", "text", "方案说明", "description", "方案测试什么", "what the scenario tests", default="", max_length=10_000),
         _f("unit", "text", "金额单位", "currency unit", "所有金额的单位，如 万元", "the unit of every amount, e.g. 万元", default="万元"),
         _f("years", "integers", "模拟年度", "simulated years", "[首年, 末年]；乡镇表为首年上一年的基期数据", "[first, last]; the towns table holds the year before the first", unit=Unit.YEAR, required=True, length=2),
         _f("towns", "table", "乡镇表", "towns table", "CSV/Excel 文件路径或记录列表（基期数据）", "a .csv/.xlsx path or inline records (base year)", required=True, table="towns"),

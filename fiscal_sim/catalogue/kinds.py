@@ -128,6 +128,7 @@ class Field:
     per_year: bool = False  # a number, or a list of one per simulated year
     length: int | None = None  # a list of exactly this many values
     min_length: int | None = None
+    max_length: int | None = None  # characters of a text (the default for every text: MAX_TEXT)
     formula: str = ""  # the model's symbol or formula (glossary)
 
     def __post_init__(self):

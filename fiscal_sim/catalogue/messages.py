@@ -19,6 +19,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_a_list": ("须为列表", "must be a list"),
     "not_a_mapping": ("须为“键: 值”映射", "must be a mapping of keys to values"),
     "empty_text": ("不能为空", "must not be empty"),
+    "text_too_long": ("不能超过 {n} 个字符，收到 {got} 个", "must be at most {n} characters, got {got}"),
+    "not_unicode": ("含有无效的 Unicode 字符（孤立代理项）", "holds an invalid Unicode character (a lone surrogate)"),
+    "too_deep": ("嵌套超过 {n} 层", "is nested deeper than {n} levels"),
+    "result_not_finite": (
+        "计算结果溢出：{what} 不是有限数；请检查方案中的金额和增长率",
+        "the results overflow: {what} is not a finite number; check the scenario's amounts and growth rates",
+    ),
     "not_a_choice": ("须为以下之一：{choices}；收到 {value}", "must be one of {choices}, got {value}"),
     "length_exact": ("须为 {n} 个值，收到 {got} 个", "needs exactly {n} values, got {got}"),
     "length_min": ("至少需要 {n} 个", "needs at least {n}"),

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import catalogue
 from ..catalogue import DifficultyMetric, PoolMode
+from ..errors import Message, ScenarioError
 from ..model import assessment as assess
 from ..model.arrangements import rewards, settle, tax_return
 from ..model.general_transfer import Allocation, allocate, floors
@@ -388,9 +389,37 @@ def run(
     Town outputs live in one block ``trace.block[c, d, t, i]`` so the towns frame needs no copy.
     """
     state = _Run(model, growth, detail, fixed_special, town_outputs)
-    for t in range(growth.shape[1]):
-        state.year(t)
-    return state.finish()
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, naming where
+        for t in range(growth.shape[1]):
+            state.year(t)
+    trace = state.finish()
+    _check_finite(model, trace)
+    return trace
+
+
+# every input reaches one of these: a non-finite value anywhere shows in them (one cheap pass each)
+_SENTINELS = ("gdp", "balance", "resources")
+
+
+def _check_finite(model: Model, trace: Trace) -> None:
+    """A ScenarioError naming the first town, year and column that overflowed (inf or NaN)."""
+    arrays = trace.arrays
+    county = arrays["county"]["balance"]
+    if np.isfinite(county.sum()) and all(np.isfinite(arrays[c].sum()) for c in _SENTINELS if c in arrays):
+        return
+    ids = model.scenario.towns["id"].astype(str).tolist()
+    for column in TOWN_ARRAYS:
+        values = arrays.get(column)
+        if values is None or column == "resources_per_capita":
+            continue
+        bad = np.argwhere(~np.isfinite(values))
+        if len(bad):
+            _, t, i = bad[0]
+            input_column = column in model.scenario.towns.columns
+            key = f"towns[{ids[i]}].{column}" if input_column else "_schema"
+            what = f"{column} of {ids[i]} in {int(model.years[t])}"
+            raise ScenarioError({key: [Message("result_not_finite", what=what)]})
+    raise ScenarioError({"_schema": [Message("result_not_finite", what="the county balance")]})
 
 
 def item_split(model: Model, pilot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import ScenarioError
-from ..scenario.tables import parse_bool
+from ..scenario.tables import WORD_COLUMNS, number_or_text, parse_bool
 from .excel_template import SHEETS, Row, Sheet
 
 _EMPTY = object()
@@ -287,6 +287,8 @@ class _WorkbookReader:
                 value = cells[j - 1] if j - 1 < len(cells) else None
                 spec, target = specs.get(name, (None, (name,)))
                 parser = _parser(spec, sheet, name) if spec is not None else PARSERS["raw"]
+                if spec is None and name not in WORD_COLUMNS:
+                    value = number_or_text(value)  # a number stored as text in Excel is the number it shows
                 parsed = self.parse(parser, value, sheet.name, n, j, name)
                 if parsed is not _EMPTY:
                     _put(record, target, parsed)

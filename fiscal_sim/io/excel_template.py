@@ -349,7 +349,7 @@ def _fill_table(ws, sheet: Sheet, records: list[dict]) -> None:
     if sheet.name == "towns":
         columns = list(dict.fromkeys(key for record in records for key in record))
         for j, name in enumerate(columns, start=1):
-            ws.cell(row=1, column=j, value=name)
+            put(ws, 1, j, name)  # a column named like a formula stays text
         targets = [(name, (name,)) for name in columns]
     else:
         targets = [(name, target) for name, _, target in sheet.columns]

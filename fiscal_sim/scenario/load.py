@@ -143,6 +143,8 @@ def read_document(path: Path, seen: tuple = ()) -> dict:
     except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         detail = " ".join(str(exc).split())
         raise ScenarioError(Message("not_valid", kind=kind, detail=detail), path.name) from None
+    except RecursionError:
+        raise ScenarioError(Message("too_deep", n=catalogue.MAX_DEPTH), path.name) from None
     if not isinstance(document, dict):
         raise ScenarioError(Message("mapping_required"), path.name)
     return _resolve(document, path.parent, path.name, seen + (path.resolve(),))
@@ -229,10 +231,37 @@ def _flatten(messages, document, prefix="") -> dict[str, list]:
     return out
 
 
+def plain_data_problem(value, max_depth: int = catalogue.MAX_DEPTH) -> tuple[str, Message] | None:
+    """``(key path, message)`` for the first place a document nests too deeply or holds text that is not
+    valid Unicode (a lone surrogate, which no database or file can store); None when it is fine."""
+    stack = [(value, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > max_depth:
+            return path or "_schema", Message("too_deep", n=max_depth)
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    return path or "_schema", Message("not_unicode")
+                stack.append((child, child_path, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}[{n}]", depth + 1) for n, child in enumerate(node))
+        elif isinstance(node, str) and _SURROGATE.search(node):
+            return path or "_schema", Message("not_unicode")
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def validate_document(document: dict, source: str | None = None) -> dict:
     """The document with defaults filled in, or a ScenarioError naming each bad key."""
     if not isinstance(document, dict):
         raise ScenarioError(Message("mapping_required"), source)
+    problem = plain_data_problem(document)
+    if problem is not None:
+        raise ScenarioError({problem[0]: [problem[1]]}, source)
     try:
         return ScenarioSchema().load(document)
     except ValidationError as exc:

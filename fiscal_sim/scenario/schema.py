@@ -116,6 +116,9 @@ class Text(_Spec, fields.String):
             _fail("not_text", value=repr(value))
         if self.spec.min_length and len(value.strip()) < self.spec.min_length:
             _fail("empty_text")
+        limit = self.spec.max_length or catalogue.MAX_TEXT
+        if len(value) > limit:
+            _fail("text_too_long", n=limit, got=len(value))
         return value
 
 

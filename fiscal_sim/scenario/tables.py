@@ -15,6 +15,10 @@ FALSE_WORDS = {"false", "0", "否", "no", "n", "f", "0.0", ""}
 
 TOWN_COLUMNS = catalogue.INPUT_TABLES["towns"].keys
 PROJECT_COLUMNS = catalogue.INPUT_TABLES["projects"].keys
+# columns that hold text or true/false: kept as written when a table file is read
+WORD_COLUMNS = {
+    c.key for t in catalogue.INPUT_TABLES.values() for c in t.columns if c.kind in ("text", "choice", "bool")
+}
 
 
 def read_table(path: Path) -> list[dict]:
@@ -35,7 +39,25 @@ def read_table(path: Path) -> list[dict]:
         detail = f"{path.name}: {exc.__class__.__name__}: {exc}"
         raise ScenarioError(Message("cannot_read_table", detail=detail)) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    records = frame.astype(object).where(frame.notna(), None)
+    for column in records.columns:
+        if column not in WORD_COLUMNS and records[column].map(lambda v: isinstance(v, str)).any():
+            records[column] = records[column].map(number_or_text)
+    return records.to_dict("records")
+
+
+def number_or_text(value):
+    """A table file has no types: a cell written ``1,200`` or stored as text in Excel is the number it shows.
+
+    JSON and YAML do have types, so there a number written as a string stays a string (and is an error).
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value.strip().replace(",", ""))
+    except ValueError:
+        return value
+    return number if np.isfinite(number) else value
 
 
 def parse_bool(value) -> bool | None:
@@ -83,7 +105,8 @@ def _column_problems(frame: pd.DataFrame, required: list[str], label: str, error
 def _numeric(frame, column, errors, *, minimum=0.0, allow_equal=True, strict_above=None):
     """The column as float64; non-numbers, gaps and values below ``minimum`` are row errors."""
     raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    text = raw.map(lambda v: isinstance(v, str)).to_numpy(bool)  # numbers are numbers: "1200" is not one
+    values = pd.to_numeric(raw.where(~text, None), errors="coerce").astype("float64")
     for pos in np.flatnonzero(~np.isfinite(values.to_numpy())):
         value = raw.iat[pos]
         missing = value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""

@@ -515,3 +515,69 @@ def test_download_the_results_and_the_template(client, saved):
     assert {"方案汇总", "乡镇", "县本级收支"} <= set(openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames)
     response = client.get("/template.xlsx")
     assert response.mimetype == XLSX and "towns" in openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
+
+
+# ------------------------------------------------------------------------------------------------
+# downloads never carry a formula
+
+
+EVIL = ["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)"]
+
+
+def test_text_that_looks_like_a_formula_is_downloaded_as_text_and_uploads_back(client, tiny):
+    from fiscal_sim.io.excel_cells import FORMULA_STARTS
+
+    for town, name in zip(tiny["towns"], EVIL):
+        town["name"] = name
+    tiny["towns"][0]["-note"] = "\tx"  # a free column whose name starts like a formula
+    tiny["description"] = "-desc"
+    saved = client.post("/api/v1/scenarios", json={"document": tiny, "name": "=1+1"}).json["id"]
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/scenarios/{saved}/download.xlsx").data))
+    risky = [c for ws in workbook for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    risky = [c for c in risky if c.value.startswith(FORMULA_STARTS)]
+    assert {c.value for c in risky} >= {*EVIL, "-desc", "-note", "\tx"}
+    assert all(c.data_type == "s" for c in risky)  # a string cell: Excel shows it, never runs it
+    again = upload(client, client.get(f"/scenarios/{saved}/download.xlsx").data, "back.xlsx")
+    assert again.status_code == 303
+    new_id = again.location.split("/scenarios/")[1].split("?")[0]
+    document = client.get(f"/api/v1/scenarios/{new_id}").json["document"]
+    assert [t["name"] for t in document["towns"]] == EVIL and document["description"] == "-desc"
+
+
+def test_chart_csvs_defuse_formulas(client, tiny):
+    for town, name in zip(tiny["towns"], EVIL):
+        town["name"] = name
+    saved = client.post("/api/v1/scenarios", json={"document": tiny}).json["id"]
+    other = client.post("/api/v1/scenarios", json={"document": tiny}).json["id"]
+    body = {"scenarios": [{"scenario_id": saved, "label": "=lbl"}], "chart": "transfers_by_town", "format": "csv"}
+    api_csv = client.post("/api/v1/charts", json=body).get_data(as_text=True)
+    page_csv = client.get(f"/compare/chart.csv?ids={saved}&ids={other}&chart=transfers_by_town")
+    assert page_csv.status_code == 200
+    for text in (api_csv, page_csv.get_data(as_text=True)):
+        cells = [cell for line in text.splitlines()[1:] for cell in line.split(",")]
+        assert "'+1+1" in cells and "'@SUM(A1)" in cells
+        assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    assert "'=lbl" in api_csv
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "words"),
+    [
+        (b"a: " + b"[" * 3000 + b"]" * 3000, "deep.yaml", "嵌套超过"),
+        (b'{"a": ' + b"[" * 3000 + b"]" * 3000 + b"}", "deep.json", "嵌套超过"),
+        (b'name: "\\ud800"\nschema_version: 1\n', "broken.yaml", "无效的 Unicode"),
+    ],
+)
+def test_deep_or_broken_uploads_are_refused(client, store, data, filename, words):
+    response = upload(client, data, filename)
+    assert response.status_code == 422 and words in page_text(response)
+    assert rows(store) == 0
+
+
+def test_comparing_scenarios_with_different_towns_says_which(client, tiny):
+    first = client.post("/api/v1/scenarios", json={"document": tiny}).json["id"]
+    fewer = {**tiny, "towns": tiny["towns"][:2]}
+    second = client.post("/api/v1/scenarios", json={"document": fewer}).json["id"]
+    response = client.get(f"/compare?ids={first}&ids={second}")
+    assert response.status_code == 200
+    assert "只在“" in page_text(response) and "T3" in page_text(response)
