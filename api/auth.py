@@ -76,6 +76,9 @@ EDITOR_ROUTES = frozenset(
         ("scenarios.ScenarioById", "DELETE"),
         ("web.edit", "POST"),
         ("web.upload", "POST"),
+        ("web.delete", "POST"),
+        ("web.restore", "POST"),
+        ("web.restore_version", "POST"),
     }
 )
 ADMIN_BLUEPRINTS = frozenset({"users"})

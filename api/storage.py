@@ -77,6 +77,9 @@ class ScenarioVersion(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     author: Mapped[str] = mapped_column(String(MAX_USER_LENGTH), default=LOCAL_AUTHOR, server_default=LOCAL_AUTHOR)
+    # a variant (另存为新方案) remembers the version it was made from, so "what changed" is always known
+    parent_id: Mapped[str | None] = mapped_column(String(MAX_ID_LENGTH), nullable=True)
+    parent_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class User(Base):
@@ -120,6 +123,8 @@ class StoredScenario:
     document: dict
     created_at: datetime
     author: str = LOCAL_AUTHOR
+    parent_id: str | None = None
+    parent_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ class ScenarioSummary:
     created_at: datetime  # of version 1
     updated_at: datetime  # of the latest version
     author: str = LOCAL_AUTHOR  # of the latest version
+    parent_id: str | None = None  # the scenario it is a variant of (its first version's parent)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -206,12 +212,16 @@ class Store:
     def _upgrade(self) -> None:
         """Columns added since a database was created (``author`` of scenario versions), added in place."""
         columns = {c["name"] for c in inspect(self.engine).get_columns("scenario_versions")}
-        if "author" not in columns:
+        added = {
+            "author": f"VARCHAR({MAX_USER_LENGTH}) NOT NULL DEFAULT '{LOCAL_AUTHOR}'",
+            "parent_id": f"VARCHAR({MAX_ID_LENGTH})",
+            "parent_version": "INTEGER",
+        }
+        missing = [(name, kind) for name, kind in added.items() if name not in columns]
+        if missing:
             with self.engine.begin() as connection:
-                connection.exec_driver_sql(
-                    f"ALTER TABLE scenario_versions ADD COLUMN author VARCHAR({MAX_USER_LENGTH})"
-                    f" NOT NULL DEFAULT '{LOCAL_AUTHOR}'"
-                )
+                for name, kind in missing:
+                    connection.exec_driver_sql(f"ALTER TABLE scenario_versions ADD COLUMN {name} {kind}")
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -278,6 +288,8 @@ class Store:
                 row.document,
                 _utc(row.created_at),
                 row.author,
+                row.parent_id,
+                row.parent_version,
             )
 
     def history(self, scenario_id: str, *, include_deleted: bool = False) -> list[VersionEntry]:
@@ -334,6 +346,7 @@ class Store:
                     _utc(first),
                     _utc(row.created_at),
                     row.author,
+                    row.parent_id,
                 )
                 for row, first in session.execute(query)
             ]
@@ -344,7 +357,7 @@ class Store:
 
     # ---------------------------------------------------------------- writing
 
-    def _insert(self, session: Session, scenario_id, version, name, description, document, author: str):
+    def _insert(self, session: Session, scenario_id, version, name, description, document, author: str, parent=None):
         session.add(
             ScenarioVersion(
                 scenario_id=scenario_id,
@@ -355,16 +368,25 @@ class Store:
                 deleted=document is None,
                 created_at=datetime.now(UTC),
                 author=author,
+                parent_id=parent[0] if parent else None,
+                parent_version=parent[1] if parent else None,
             )
         )
 
-    def create(self, name: str, description: str, document: dict, author: str = LOCAL_AUTHOR) -> tuple[str, int]:
-        """A new scenario at version 1 under a fresh random id."""
+    def create(
+        self,
+        name: str,
+        description: str,
+        document: dict,
+        author: str = LOCAL_AUTHOR,
+        parent: tuple[str, int] | None = None,
+    ) -> tuple[str, int]:
+        """A new scenario at version 1 under a fresh random id (``parent``: the version it is a variant of)."""
         for _ in range(5):  # a clash of 48 random bits is next to impossible; retry anyway
             scenario_id = secrets.token_hex(6)
             try:
                 with Session(self._writer) as session, session.begin():
-                    self._insert(session, scenario_id, 1, name, description, document, author)
+                    self._insert(session, scenario_id, 1, name, description, document, author, parent)
                 return scenario_id, 1
             except IntegrityError:
                 continue
@@ -388,7 +410,9 @@ class Store:
         try:
             with Session(self._writer) as session, session.begin():
                 version = self._next_version(session, scenario_id, expected)
-                self._insert(session, scenario_id, version, name, description, document, author)
+                latest = self._latest_row(session, scenario_id)
+                parent = (latest.parent_id, latest.parent_version) if latest.parent_id else None  # still a variant
+                self._insert(session, scenario_id, version, name, description, document, author, parent)
         except IntegrityError:  # another writer inserted the same version first
             raise ConflictError(
                 f"version {expected} of {scenario_id!r} was replaced by another client meanwhile"
@@ -405,6 +429,56 @@ class Store:
         except IntegrityError:
             raise ConflictError(f"{scenario_id!r} was changed by another client meanwhile") from None
         return version
+
+    def restore(self, scenario_id: str, author: str = LOCAL_AUTHOR) -> int:
+        """Undo a deletion: append a copy of the last version before it; NotFoundError when not deleted."""
+        try:
+            with Session(self._writer) as session, session.begin():
+                rows = session.scalars(
+                    select(ScenarioVersion)
+                    .where(ScenarioVersion.scenario_id == scenario_id)
+                    .order_by(ScenarioVersion.version.desc())
+                    .limit(2)
+                ).all()
+                if len(rows) < 2 or not rows[0].deleted:
+                    raise NotFoundError(f"no deleted scenario {scenario_id!r}")
+                kept = rows[1]
+                parent = (kept.parent_id, kept.parent_version) if kept.parent_id else None
+                self._insert(
+                    session,
+                    scenario_id,
+                    rows[0].version + 1,
+                    kept.name,
+                    kept.description,
+                    kept.document,
+                    author,
+                    parent,
+                )
+                return rows[0].version + 1
+        except IntegrityError:
+            raise ConflictError(f"{scenario_id!r} was changed by another client meanwhile") from None
+
+    def deleted(self) -> list[ScenarioSummary]:
+        """Scenarios whose latest row is a deletion (to restore), newest deletion first."""
+        latest = (
+            select(ScenarioVersion.scenario_id, func.max(ScenarioVersion.version).label("latest"))
+            .group_by(ScenarioVersion.scenario_id)
+            .subquery()
+        )
+        query = (
+            select(ScenarioVersion)
+            .join(
+                latest,
+                (ScenarioVersion.scenario_id == latest.c.scenario_id) & (ScenarioVersion.version == latest.c.latest),
+            )
+            .where(ScenarioVersion.deleted.is_(True))
+            .order_by(ScenarioVersion.created_at.desc())
+        )
+        with Session(self.engine) as session:
+            return [
+                ScenarioSummary(r.scenario_id, r.version, r.name, "", _utc(r.created_at), _utc(r.created_at), r.author)
+                for r in session.scalars(query)
+            ]
 
     def seed(self, entries: Iterable[tuple[str, str, str, dict]]) -> int:
         """Store ``(id, name, description, document)`` as version 1 each, only into an empty table."""

@@ -12,7 +12,7 @@ switches the language and is remembered in a cookie.
 
 from __future__ import annotations
 
-from . import account, compare, scenarios  # noqa: F401  (their views register on the blueprint)
+from . import account, compare, history, scenarios  # noqa: F401  (their views register on the blueprint)
 from .base import bp
 
 __all__ = ["bp"]

@@ -13,7 +13,7 @@ from fiscal_sim.explain import EXPLAINERS
 
 from .. import auth, runner
 from ..errors import ApiError
-from ..storage import MAX_VERSION, NotFoundError, StoredScenario
+from ..storage import MAX_VERSION, ConflictError, NotFoundError, StoredScenario
 from .display import (
     column_kind,
     display_name,
@@ -75,6 +75,11 @@ def render_error(status: int, errors: dict[str, list[str]]):
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError):
     return render_error(error.status, error.errors)
+
+
+@bp.errorhandler(ConflictError)
+def _conflict(error: ConflictError):
+    return render_error(409, {"version": [str(error)]})
 
 
 @bp.errorhandler(NotFoundError)

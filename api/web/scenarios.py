@@ -17,7 +17,7 @@ from fiscal_sim.scenario.settings import pool_mode
 
 from .. import auth, runner
 from ..errors import ApiError
-from ..storage import ConflictError, StoredScenario
+from ..storage import ConflictError, NotFoundError, StoredScenario
 from .base import (
     RUN_TOWN_COLUMNS,
     XLSX,
@@ -28,6 +28,7 @@ from .base import (
     render,
     stored_version,
 )
+from .changes import changes_between
 from .display import display_name, records_tables, settings_cards
 from .levers import POOL, edit_overrides, field_errors, lever_rows
 from .uploads import parse_upload, validated
@@ -36,7 +37,22 @@ from .words import field_label, label, t, words
 
 @bp.get("/")
 def index():
-    return render("index.html", scenarios=runner.store().list(), errors=None, form={})
+    return render("index.html", **index_context())
+
+
+def index_context(**extra) -> dict:
+    """The list, what an editor may restore, and a notice of what was just deleted."""
+    may_edit = (who := auth.current()) is not None and who.may(auth.Role.EDITOR)
+    deleted = runner.store().deleted() if may_edit else []
+    just_deleted = next((d for d in deleted if d.id == request.args.get("deleted")), None)
+    return {
+        "scenarios": runner.store().list(),
+        "deleted": deleted,
+        "just_deleted": just_deleted,
+        "errors": None,
+        "form": {},
+        **extra,
+    }
 
 
 @bp.post("/scenarios/upload")
@@ -49,7 +65,7 @@ def upload():
     except RequestEntityTooLarge:
         limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
         errors = {"file": [t("too_large", size=f"{limit / 2**20:g} MB")]}
-        return render("index.html", 413, scenarios=runner.store().list(), errors=errors, form={})
+        return render("index.html", 413, **index_context(errors=errors))
     name = (form.get("name") or "").strip()
     description = (form.get("description") or "").strip()
     try:
@@ -62,7 +78,7 @@ def upload():
             document["description"] = description
         scenario = validated(document)
     except ScenarioError as exc:
-        return render("index.html", 422, scenarios=runner.store().list(), errors=exc.errors, form=form)
+        return render("index.html", 422, **index_context(errors=exc.errors, form=form))
     scenario_id, version = runner.store().create(
         name or scenario.name,
         description or scenario.config.get("description") or "",
@@ -102,7 +118,15 @@ def town_column_labels(config: dict) -> dict[str, str]:
 def scenario_context(stored: StoredScenario, scenario: Scenario, **extra) -> dict:
     latest = runner.store().head(stored.id)[1]
     sections = lever_rows(scenario.config)
+    parent = None
+    if stored.parent_id is not None:
+        try:
+            parent_stored, parent_scenario = stored_version(stored.parent_id, stored.parent_version)
+            parent = {"stored": parent_stored, "changes": changes_between(parent_scenario, scenario)}
+        except (NotFoundError, ApiError):  # the parent was deleted since: the variant stands on its own
+            parent = None
     return {
+        "parent": parent,
         "stored": stored,
         "scenario": scenario,
         "config": scenario.config,
@@ -141,7 +165,10 @@ def edit(scenario_id: str):
     stored, scenario = stored_version(scenario_id, expected)
     sections = lever_rows(scenario.config)
     overrides, errors = edit_overrides(scenario.config, sections, request.form)
+    save_as = "save_as" in request.form  # 另存为新方案: a variant; the scenario itself stays as it is
     name = (request.form.get("name") or stored.name).strip() or stored.name
+    if save_as and name == stored.name:
+        name = display_name(stored.name) + t("variant_suffix")
     description = (request.form.get("description") if "description" in request.form else stored.description).strip()
     if name != stored.name:
         overrides["name"] = name
@@ -157,6 +184,12 @@ def edit(scenario_id: str):
     if errors:
         context = scenario_context(stored, scenario, submitted=request.form, field_errors=errors)
         return render("scenario.html", 422, **context)
+    if save_as:
+        new_id, _ = runner.store().create(
+            name, description, changed.document, auth.author(), parent=(scenario_id, stored.version)
+        )
+        runner.cache().put((new_id, 1), changed)
+        return flask.redirect(flask.url_for("web.scenario_page", scenario_id=new_id, saved=1), 303)
     try:
         version = runner.store().replace(scenario_id, expected, name, description, changed.document, auth.author())
     except ConflictError:

@@ -39,6 +39,7 @@ def edit_form(client, scenario_id: str) -> dict:
     for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
         fields[name] = re.search(r'<option value="([^"]+)" selected', body).group(1)
     fields["description"] = re.search(r'<textarea name="description"[^>]*>(.*?)</textarea>', form, re.S).group(1)
+    fields.pop("save_as", None)  # a button: sent only when it is the one clicked
     return fields
 
 

@@ -99,6 +99,12 @@
   }
 
   document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+  // forms that undo work ask first (delete a scenario)
+  document.querySelectorAll("form[data-confirm]").forEach((form) =>
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    }),
+  );
 
   // ---------------------------------------------------------------- the pool's amount only where a mode takes one
 
