@@ -25,6 +25,7 @@ from .display import (
     percent,
     rule_text,
 )
+from .levers import shown_value
 from .words import LANG_COOKIE, LANGS, chosen_lang, field_label, label, lang_url, t, words
 
 bp = flask.Blueprint("web", __name__)
@@ -141,6 +142,7 @@ def _template_globals():
         "display_name": display_name,
         "local_time": local_time,
         "input_value": input_value,
+        "shown_value": shown_value,
         "rule_text": rule_text,
         "lang": g.get("lang", "zh"),
         "lang_url": lang_url,

@@ -236,12 +236,57 @@ def parse_number(text: str) -> float:
     return number
 
 
+PERCENT_KINDS = ("share", "rate")  # typed and shown as percentages: 6.5 is 6.5%
+UNUSUAL_GROWTH = 0.30  # a yearly rate above this is asked to be confirmed
+UNUSUAL_SHARE_CHANGE = 0.50  # so is a share moved by more than this
+
+
+def shown_value(lever: Lever):
+    """What the input box shows: shares and rates as percentages (0.35 → 35), other values as they are."""
+    if lever.kind in PERCENT_KINDS and isinstance(lever.value, (int, float)) and not isinstance(lever.value, bool):
+        return float(f"{lever.value * 100:.10g}")
+    return lever.value
+
+
+def _percent(lever: Lever, raw: str) -> float:
+    """A percentage typed by a person (``35`` or ``35%``) as a fraction, within the lever's range."""
+    number = parse_number(raw.strip().rstrip("%％")) / 100
+    if lever.kind == "share" and not 0 <= number <= 1:
+        raise ValueError(t("share_range", value=f"{number * 100:g}%"))
+    if lever.kind == "rate" and not -1 < number < 1:
+        raise ValueError(t("rate_range", value=f"{number * 100:g}%"))
+    return number
+
+
+def unusual(sections, overrides: dict) -> list[str]:
+    """Possible but unusual values the page asks to confirm: growth above 30% a year, a share moved by more
+    than 50 points."""
+    notes = []
+    for lever in all_levers(sections):
+        if lever.target not in overrides or lever.kind not in PERCENT_KINDS:
+            continue
+        wanted = overrides[lever.target]
+        value = (
+            wanted[lever.slot] if isinstance(lever.slot, (int, str)) and isinstance(wanted, (list, dict)) else wanted
+        )
+        if not isinstance(value, (int, float)):
+            continue
+        if lever.kind == "rate" and abs(value) > UNUSUAL_GROWTH:
+            notes.append(t("unusual_rate", label=lever.label, value=f"{value * 100:g}%"))
+        old = lever.value
+        if lever.kind == "share" and isinstance(old, (int, float)) and abs(value - old) > UNUSUAL_SHARE_CHANGE:
+            notes.append(t("unusual_share", label=lever.label, old=f"{old * 100:g}%", value=f"{value * 100:g}%"))
+    return notes
+
+
 def parse_lever(lever: Lever, raw: str):
     """The value a form field asks for (the lever's kind decides how it is read)."""
     if lever.kind in ("choice", "flag"):
         if raw not in [value for value, _ in lever.choices]:
             raise ValueError(t("unknown_choice", value=raw))
         return raw == "true" if lever.kind == "flag" else raw
+    if lever.kind in PERCENT_KINDS:
+        return _percent(lever, raw)
     if lever.kind == "amount" and lever.target == POOL and not raw.strip():
         return None  # no amount: only valid with the modes that take none
     number = parse_number(raw)

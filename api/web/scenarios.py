@@ -30,7 +30,7 @@ from .base import (
 )
 from .changes import changes_between
 from .display import display_name, records_tables, settings_cards
-from .levers import POOL, edit_overrides, field_errors, lever_rows
+from .levers import POOL, edit_overrides, field_errors, lever_rows, unusual
 from .uploads import parse_upload, validated
 from .words import field_label, label, t, words
 
@@ -183,6 +183,10 @@ def edit(scenario_id: str):
             errors = field_errors(exc.errors, sections)
     if errors:
         context = scenario_context(stored, scenario, submitted=request.form, field_errors=errors)
+        return render("scenario.html", 422, **context)
+    warnings = unusual(sections, overrides)
+    if warnings and request.form.get("confirm") != "1":
+        context = scenario_context(stored, scenario, submitted=request.form, warnings=warnings)
         return render("scenario.html", 422, **context)
     if save_as:
         new_id, _ = runner.store().create(

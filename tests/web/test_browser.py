@@ -137,7 +137,7 @@ def test_upload_edit_compare_explain_and_download(server, page, tmp_path):
     assert "已保存为第 1 版" in page.locator("#saved").inner_text()
 
     # raise the towns' VAT share to 60% and save: version 2
-    page.fill(f'input[name="{VAT_SHARE}"]', "0.6")
+    page.fill(f'input[name="{VAT_SHARE}"]', "60")
     with page.expect_navigation():
         page.click("#edit-form button[type=submit]")
     assert "已保存为第 2 版" in page.locator("#saved").inner_text()

@@ -9,7 +9,7 @@ from .test_pages import VAT_SHARE, edit_form
 
 
 def test_save_as_makes_a_variant_and_leaves_the_parent_alone(client, store, saved):
-    form = {**edit_form(client, saved), VAT_SHARE: "0.6", "save_as": "1"}
+    form = {**edit_form(client, saved), VAT_SHARE: "60", "save_as": "1"}
     response = client.post(f"/scenarios/{saved}/edit", data=form)
     assert response.status_code == 303
     variant = re.search(r"/scenarios/([0-9a-f]+)\?saved=1", response.location).group(1)
@@ -25,8 +25,8 @@ def test_save_as_makes_a_variant_and_leaves_the_parent_alone(client, store, save
 
 
 def test_history_lists_who_and_what_and_compares_two_versions(client, saved):
-    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "0.6"})
-    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), "growth.gdp": "0.05"})
+    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "60"})
+    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), "growth.gdp": "5"})
     page = page_text(client.get(f"/scenarios/{saved}/history"))
     versions = re.findall(r'<tr data-version="(\d+)">', page)
     assert versions == ["3", "2", "1"] and "local" in page and "首个版本" in page
@@ -37,7 +37,7 @@ def test_history_lists_who_and_what_and_compares_two_versions(client, saved):
 
 
 def test_restoring_an_old_version_saves_it_as_the_newest(client, store, saved):
-    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "0.6"})
+    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "60"})
     response = client.post(
         f"/scenarios/{saved}/restore-version", data={"version": "1", "csrf_token": csrf_token(client)}
     )
@@ -58,6 +58,6 @@ def test_delete_and_restore_from_the_list(client, store, saved):
 
 
 def test_a_stale_delete_is_a_conflict_and_deletes_nothing(client, store, saved):
-    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "0.6"})
+    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "60"})
     response = client.post(f"/scenarios/{saved}/delete", data={"version": "1", "csrf_token": csrf_token(client)})
     assert response.status_code == 409 and store.get(saved).version == 2

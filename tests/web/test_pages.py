@@ -213,12 +213,12 @@ def test_the_scenario_page_shows_its_settings(client, saved):
     assert "甲镇" in text and "丙乡" in text  # towns table
     assert "全额弥补缺口" in text  # pool: null
     fields = edit_form(client, saved)
-    assert fields["version"] == "1" and fields[VAT_SHARE] == "0.5"
+    assert fields["version"] == "1" and fields[VAT_SHARE] == "50"
     assert fields["general_transfer.pool_mode"] == "full" and fields["growth.gdp"] == "0"
 
 
 def test_edit_saves_a_new_version_and_keeps_the_old_one(client, store, saved):
-    fields = {**edit_form(client, saved), VAT_SHARE: "0.6"}
+    fields = {**edit_form(client, saved), VAT_SHARE: "60"}
     response = client.post(f"/scenarios/{saved}/edit", data=fields)
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/scenarios/{saved}?saved=2")
     assert rows(store) == 2  # appended, nothing updated
@@ -244,8 +244,8 @@ def test_saving_an_unchanged_form_saves_nothing(client, store, saved):
 
 def test_a_stale_edit_shows_the_conflict_and_saves_nothing(client, store, saved):
     form = edit_form(client, saved)  # two officers open version 1
-    assert client.post(f"/scenarios/{saved}/edit", data={**form, VAT_SHARE: "0.6"}).status_code == 303
-    response = client.post(f"/scenarios/{saved}/edit", data={**form, VAT_SHARE: "0.7"})
+    assert client.post(f"/scenarios/{saved}/edit", data={**form, VAT_SHARE: "60"}).status_code == 303
+    response = client.post(f"/scenarios/{saved}/edit", data={**form, VAT_SHARE: "70"})
     assert response.status_code == 409
     text = page_text(response)
     assert "版本冲突，未保存" in text
@@ -257,7 +257,8 @@ def test_a_stale_edit_shows_the_conflict_and_saves_nothing(client, store, saved)
 
 
 @pytest.mark.parametrize(
-    ("value", "words"), [("1.5", "must be a share between 0 and 1"), ("abc", "不是数字：'abc'"), ("-0.1", "between 0")]
+    ("value", "words"),
+    [("150", "比例须在 0% 到 100% 之间，收到 150%"), ("abc", "不是数字：'abc'"), ("-10", "0% 到 100%")],
 )
 def test_an_invalid_edit_is_shown_next_to_the_field(client, store, saved, value, words):
     response = client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: value})
@@ -295,7 +296,7 @@ def test_a_pool_growing_year_by_year_has_one_input_per_year(client, store, tiny)
     tiny["general_transfer"] = {"pool": 50, "pool_growth": [0.0, 0.2]}
     saved = client.post("/api/v1/scenarios", json={"document": tiny, "name": "逐年增长"}).json["id"]
     fields = edit_form(client, saved)
-    assert (fields["general_transfer.pool_growth[0]"], fields["general_transfer.pool_growth[1]"]) == ("0", "0.2")
+    assert (fields["general_transfer.pool_growth[0]"], fields["general_transfer.pool_growth[1]"]) == ("0", "20")
     form = {**fields, "general_transfer.pool_growth[1]": "10%"}
     assert client.post(f"/scenarios/{saved}/edit", data=form).status_code == 303
     assert store.get(saved, 2).document["general_transfer"]["pool_growth"] == [0.0, 0.1]
@@ -305,12 +306,12 @@ def test_edit_the_special_budget_gdp_growth_and_tiered_shares(bundled_app):
     client = bundled_app.test_client()
     store = bundled_app.extensions["fiscal_sim"]["store"]
     fields = edit_form(client, "tiered_sharing")
-    assert fields["revenue_items.vat.split.town_shares[2]"] == "0.55"
-    assert (fields["growth.gdp.pilot"], fields["growth.gdp.other"]) == ("0.085", "0.075")
+    assert fields["revenue_items.vat.split.town_shares[2]"] == "55"
+    assert (fields["growth.gdp.pilot"], fields["growth.gdp.other"]) == ("8.5", "7.5")
     changed = {
         **fields,
-        "revenue_items.vat.split.town_shares[2]": "0.8",
-        "growth.gdp.other": "0.07",
+        "revenue_items.vat.split.town_shares[2]": "80",
+        "growth.gdp.other": "7",
         "special_transfers.budget": "7000",
         "special_transfers.method": "optimal",
     }
@@ -328,8 +329,8 @@ def test_edit_a_contract_the_floor_and_a_relative_target(bundled_app):
     text = page_text(client.get("/scenarios/pilot_contracts"))
     assert "县乡体制安排" in text and "核定收支 C01（T01）" in text and "超收留成比例" in text
     fields = edit_form(client, "pilot_contracts")
-    assert fields["contracts.C01.over_share"] == "0.7" and fields["tax_returns.coefficient"] == "0.3"
-    assert fields["general_transfer.floor"] == "false" and fields["assessment.targets.gdp_growth"] == "0.08"
+    assert fields["contracts.C01.over_share"] == "70" and fields["tax_returns.coefficient"] == "0.3"
+    assert fields["general_transfer.floor"] == "false" and fields["assessment.targets.gdp_growth"] == "8"
     changed = {**fields, "contracts.C01.over_share": "60%", "general_transfer.floor": "true"}
     assert client.post("/scenarios/pilot_contracts/edit", data=changed).status_code == 303
     document = store.get("pilot_contracts", 2).document
@@ -337,8 +338,8 @@ def test_edit_a_contract_the_floor_and_a_relative_target(bundled_app):
     assert document["contracts"][1]["over_share"] == 0.7 and document["general_transfer"]["floor"] is True
     # a relative target: its margin is the lever
     fields = edit_form(client, "relative_assessment")
-    assert fields["assessment.targets.gdp_growth.margin"] == "0.01"
-    form = {**fields, "assessment.targets.gdp_growth.margin": "0.02"}
+    assert fields["assessment.targets.gdp_growth.margin"] == "1"
+    form = {**fields, "assessment.targets.gdp_growth.margin": "2"}
     assert client.post("/scenarios/relative_assessment/edit", data=form).status_code == 303
     target = store.get("relative_assessment", 2).document["assessment"]["targets"]["gdp_growth"]
     assert target == {"benchmark": "county_average", "margin": 0.02}
@@ -348,7 +349,7 @@ def test_edit_a_contract_the_floor_and_a_relative_target(bundled_app):
 
 
 def test_an_old_version_is_shown_read_only(client, saved):
-    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "0.6"})
+    client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "60"})
     text = page_text(client.get(f"/scenarios/{saved}?version=1"))
     assert "您正在查看第 1 版（最新为第 2 版）" in text and 'id="edit-form"' not in text
     assert "比例分成：乡镇 50%" in text
@@ -582,3 +583,17 @@ def test_comparing_scenarios_with_different_towns_says_which(client, tiny):
     response = client.get(f"/compare?ids={first}&ids={second}")
     assert response.status_code == 200
     assert "只在“" in page_text(response) and "T3" in page_text(response)
+
+
+def test_unusual_values_are_asked_to_be_confirmed(client, store, saved):
+    # shares and rates are typed as percentages: 35 is 35% a year, unusual, so the page asks first
+    form = {**edit_form(client, saved), "growth.gdp": "35"}
+    response = client.post(f"/scenarios/{saved}/edit", data=form)
+    assert response.status_code == 422 and rows(store) == 1
+    text = page_text(response)
+    assert "以下数值不常见" in text and "35%，每年增长超过 30%" in text and 'name="confirm"' in text
+    assert client.post(f"/scenarios/{saved}/edit", data={**form, "confirm": "1"}).status_code == 303
+    assert store.get(saved).document["growth"]["gdp"] == 0.35
+    # 200 (20,000% a year) is refused outright
+    response = client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), "growth.gdp": "200"})
+    assert response.status_code == 422 and "增长率须在 −100% 到 100% 之间" in page_text(response)
