@@ -17,6 +17,7 @@ total revenue 1000 + 75 + 0 + 100 = 1175, town-function expenditure 0.5·2·(10 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -170,8 +171,9 @@ def row():
 @pytest.fixture
 def backend() -> str:
     """The database behind ``database_url``: SQLite unless a test opts in to both with
-    ``@pytest.mark.parametrize("backend", BACKENDS)`` (``BACKENDS`` of tests/pg_server.py)."""
-    return "sqlite"
+    ``@pytest.mark.parametrize("backend", BACKENDS)`` (``BACKENDS`` of tests/pg_server.py).
+    ``FISCAL_SIM_TEST_BACKEND=postgresql`` runs every other such test on PostgreSQL instead."""
+    return os.environ.get("FISCAL_SIM_TEST_BACKEND", "sqlite")
 
 
 @pytest.fixture
