@@ -110,9 +110,11 @@ class PostgresServer:
             "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions",
         )  # fmt: skip
         self.port = _free_port()
+        # timezone: a county's server in China runs at +08:00; what the service stores and answers must not
+        # depend on that (timestamps are written and compared in UTC)
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-            " -c max_connections=200"
+            " -c max_connections=200 -c timezone=Asia/Shanghai"
         )
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "server.log"),
