@@ -136,7 +136,11 @@ class PostgresServer:
         return name, self.url(name)
 
     def drop_database(self, name: str) -> None:
-        self._admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def execute(self, sql: str) -> None:
+        """Run one statement as the superuser ``postgres`` (autocommit), e.g. CREATE ROLE."""
+        self._admin.execute(sql)
 
     def stop(self) -> None:
         if self.folder is None:
