@@ -44,15 +44,21 @@ PAIRS = [
 
 @pytest.fixture
 def new_database(request, tmp_path):
-    """``new_database(backend) -> URL`` of a fresh empty database (several per test)."""
+    """``new_database(backend) -> URL`` of a fresh empty database (several per test; dropped afterwards)."""
     numbers = itertools.count(1)
+    created = []
 
     def make(backend: str) -> str:
         if backend == "sqlite":
             return f"sqlite:///{tmp_path / f'db{next(numbers)}.sqlite3'}"
-        return request.getfixturevalue("postgres_server").create_database()[1]
+        server = request.getfixturevalue("postgres_server")
+        name, url = server.create_database()
+        created.append((server, name))
+        return url
 
-    return make
+    yield make
+    for server, name in created:
+        server.drop_database(name)
 
 
 def fill(url: str) -> dict[str, str]:
