@@ -33,10 +33,10 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: install
-	@scripts/system-deps.sh font browser
+	@scripts/system-deps.sh font browser postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	MPLBACKEND=Agg $(BIN)/pytest -q
+	MPLBACKEND=Agg FISCAL_SIM_REQUIRE_POSTGRES=1 $(BIN)/pytest -q
 
 bench: install
 	$(PY) benchmarks/bench_engine.py

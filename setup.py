@@ -43,6 +43,7 @@ setup(
             "playwright>=1.50,<2",
             "setuptools>=70",  # the wheel test builds the package without build isolation (offline)
             "wheel>=0.43",
+            "psycopg[binary]>=3.2,<4",  # the storage tests on PostgreSQL (tests/pg_server.py)
         ],
     },
     entry_points={

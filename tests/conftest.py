@@ -17,9 +17,12 @@ total revenue 1000 + 75 + 0 + 100 = 1175, town-function expenditure 0.5·2·(10 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
+
+from tests.pg_server import postgres_database, postgres_server  # noqa: F401 (fixtures used by the suite)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -163,6 +166,25 @@ def frame_row(frame, year: int, town: str) -> dict:
 def row():
     """``row(frame, year, town) -> dict``."""
     return frame_row
+
+
+@pytest.fixture
+def backend() -> str:
+    """The database behind ``database_url``: SQLite unless a test opts in to both with
+    ``@pytest.mark.parametrize("backend", BACKENDS)`` (``BACKENDS`` of tests/pg_server.py).
+    ``FISCAL_SIM_TEST_BACKEND=postgresql`` runs every other such test on PostgreSQL instead."""
+    return os.environ.get("FISCAL_SIM_TEST_BACKEND", "sqlite")
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path) -> str:
+    """A SQLAlchemy URL of an empty database of ``backend``: a SQLite file in tmp_path, or a fresh database on
+    the session's throwaway PostgreSQL server (tests/pg_server.py)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    if backend == "postgresql":
+        return request.getfixturevalue("postgres_database")
+    raise ValueError(f"unknown backend {backend!r}")
 
 
 @pytest.fixture

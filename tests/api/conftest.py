@@ -1,4 +1,7 @@
-"""Fixtures of the HTTP API tests: an app on its own SQLite file per test, and small documents.
+"""Fixtures of the HTTP API tests: an app on its own database per test, and small documents.
+
+Tests run on SQLite; a test (or module, through ``pytestmark``) runs on PostgreSQL too with
+``@pytest.mark.parametrize("backend", BACKENDS)`` (``from tests.pg_server import BACKENDS``).
 
 The tiny scenario (``make_scenario`` of tests/conftest.py) has paper-checkable numbers: gaps T1 0,
 T2 30, T3 45 (required transfers 75); county balance 1175 − 800 − 60 − 75 = 240 in each year.
@@ -14,9 +17,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def app_settings(tmp_path):
-    """Each test's app on its own SQLite file (``app_factory`` of tests/conftest.py builds it)."""
-    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite3'}"}
+def app_settings(database_url):
+    """Each test's app on its own empty database (``app_factory`` of tests/conftest.py builds it): a SQLite
+    file, or with ``@pytest.mark.parametrize("backend", BACKENDS)`` also a fresh PostgreSQL database."""
+    return {"DATABASE_URL": database_url}
 
 
 @pytest.fixture

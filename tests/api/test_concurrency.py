@@ -1,4 +1,6 @@
-"""Two writers replacing the same version: exactly one wins, the other gets 409, nothing is lost."""
+"""Two writers replacing the same version: exactly one wins, the other gets 409, nothing is lost.
+
+On SQLite and on PostgreSQL (the throwaway server of tests/pg_server.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.storage import ConflictError, ScenarioVersion, Store
+from tests.pg_server import BACKENDS
 
 URL = "/api/v1/scenarios"
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 
 def test_two_clients_replace_the_same_version(app, saved, tiny):
@@ -38,9 +43,9 @@ def test_two_clients_replace_the_same_version(app, saved, tiny):
     assert client.get(f"{URL}/{saved}?version=1").json["document"]["years"] == [2021, 2022]
 
 
-def test_the_unique_constraint_decides_a_race_the_read_missed(tmp_path, monkeypatch):
+def test_the_unique_constraint_decides_a_race_the_read_missed(database_url, monkeypatch):
     """Two writers that both read version 1 as the latest (no lock): the database refuses the second."""
-    store = Store(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+    store = Store(database_url)
     scenario_id, _ = store.create("a", "", {"v": 1})
     monkeypatch.setattr(store, "_next_version", lambda session, sid, expected: expected + 1)  # the stale read
     assert store.replace(scenario_id, 1, "b", "", {"v": 2}) == 2

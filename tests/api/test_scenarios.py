@@ -1,14 +1,22 @@
-"""Saved scenarios: create, read versions, replace (409 when stale), delete (tombstone), errors."""
+"""Saved scenarios: create, read versions, replace (409 when stale), delete (tombstone), errors.
+
+The tests of what is stored run on SQLite and on PostgreSQL (``on_both``); those of validation on SQLite.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from sqlalchemy import select
+
+from api.storage import ScenarioVersion
+from tests.pg_server import BACKENDS
 
 URL = "/api/v1/scenarios"
 
+on_both = pytest.mark.parametrize("backend", BACKENDS)
 
+
+@on_both
 def test_bundled_scenarios_are_loaded_on_first_start(client):
     ids = {s["id"] for s in client.get(URL).json["scenarios"]}
     assert {"baseline", "pilot_reform", "limited_pool", "factor_method"} <= ids
@@ -18,6 +26,7 @@ def test_bundled_scenarios_are_loaded_on_first_start(client):
     assert len(baseline["document"]["towns"]) == 16 and "extends" not in baseline["document"]
 
 
+@on_both
 def test_bundled_scenarios_are_not_loaded_again_into_a_used_database(app_factory):
     client = app_factory().test_client()
     assert client.delete(f"{URL}/baseline").status_code == 204
@@ -25,11 +34,13 @@ def test_bundled_scenarios_are_not_loaded_again_into_a_used_database(app_factory
     assert "baseline" not in {s["id"] for s in again.get(URL).json["scenarios"]}
 
 
+@on_both
 def test_an_empty_database_without_bundled_scenarios(app_factory):
     client = app_factory(LOAD_BUNDLED_SCENARIOS=False).test_client()
     assert client.get(URL).json == {"scenarios": []}
 
 
+@on_both
 def test_create_then_read(client, tiny):
     response = client.post(URL, json={"document": tiny, "description": "试算"})
     assert response.status_code == 201
@@ -47,6 +58,7 @@ def test_create_then_read(client, tiny):
     assert listed[scenario_id]["version"] == 1
 
 
+@on_both
 def test_replace_keeps_every_version(client, saved, tiny):
     changed = {**tiny, "years": [2021, 2023]}
     response = client.put(f"{URL}/{saved}", json={"document": changed, "version": 1, "name": "三年"})
@@ -58,6 +70,7 @@ def test_replace_keeps_every_version(client, saved, tiny):
     assert first["version"] == 1 and first["document"]["years"] == [2021, 2022]
 
 
+@on_both
 def test_a_stale_version_gets_409(client, saved, tiny):
     assert client.put(f"{URL}/{saved}", json={"document": tiny, "version": 1}).status_code == 200
     stale = client.put(f"{URL}/{saved}", json={"document": tiny, "version": 1})
@@ -82,6 +95,7 @@ def test_replace_needs_the_version_it_replaces(client, saved, tiny):
     assert garbage.status_code == 422 and "If-Match" in garbage.json["errors"]
 
 
+@on_both
 def test_delete_hides_the_scenario_but_keeps_its_rows(app, client, saved, tiny):
     client.put(f"{URL}/{saved}", json={"document": tiny, "version": 1})
     assert client.delete(f"{URL}/{saved}").status_code == 204
@@ -92,21 +106,24 @@ def test_delete_hides_the_scenario_but_keeps_its_rows(app, client, saved, tiny):
     assert client.delete(f"{URL}/{saved}").status_code == 404
     assert client.post("/api/v1/simulations", json={"scenario_id": saved}).status_code == 404
     # versions 1 and 2 and the tombstone (3) are all still in the table
-    path = app.extensions["fiscal_sim"]["store"].engine.url.database
-    with sqlite3.connect(path) as db:
-        rows = db.execute(
-            "SELECT version, deleted, document IS NULL FROM scenario_versions WHERE scenario_id = ? ORDER BY version",
-            (saved,),
-        ).fetchall()
-    assert rows == [(1, 0, 0), (2, 0, 0), (3, 1, 1)]
+    query = (
+        select(ScenarioVersion.version, ScenarioVersion.deleted, ScenarioVersion.document.is_(None))
+        .where(ScenarioVersion.scenario_id == saved)
+        .order_by(ScenarioVersion.version)
+    )
+    with app.extensions["fiscal_sim"]["store"].engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(query)]
+    assert rows == [(1, False, False), (2, False, False), (3, True, True)]
 
 
+@on_both
 def test_delete_with_a_stale_if_match_gets_409(client, saved, tiny):
     client.put(f"{URL}/{saved}", json={"document": tiny, "version": 1})
     assert client.delete(f"{URL}/{saved}", headers={"If-Match": "1"}).status_code == 409
     assert client.delete(f"{URL}/{saved}", headers={"If-Match": "2"}).status_code == 204
 
 
+@on_both
 def test_unknown_ids_and_versions_get_404(client, saved):
     response = client.get(f"{URL}/no-such-id")
     assert response.status_code == 404 and response.json == {"errors": {"id": ["no scenario 'no-such-id'"]}}
@@ -148,6 +165,7 @@ def test_unknown_and_missing_body_fields(client, tiny):
     assert not_object.status_code == 422 and "document" in not_object.json["errors"]
 
 
+@on_both
 def test_a_saved_scenario_runs_by_id_and_version(client, saved, tiny, towns_of):
     client.put(f"{URL}/{saved}", json={"document": {**tiny, "county": {"own_revenue": 0}}, "version": 1})
     v1 = client.post("/api/v1/simulations", json={"scenario_id": saved, "version": 1}).json

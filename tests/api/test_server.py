@@ -1,4 +1,6 @@
-"""A real server (waitress, subprocess) killed with SIGKILL mid-stream loses no acknowledged save."""
+"""A real server (waitress, subprocess) killed with SIGKILL mid-stream loses no acknowledged save.
+
+On SQLite (WAL, synchronous=FULL) and on PostgreSQL (the throwaway server of tests/pg_server.py)."""
 
 from __future__ import annotations
 
@@ -15,15 +17,17 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 import api
+from tests.pg_server import BACKENDS
 
 REPO = Path(api.__file__).resolve().parent.parent
 
 
-def start_server(database: Path) -> tuple[subprocess.Popen, int]:
+def start_server(database_url: str) -> tuple[subprocess.Popen, int]:
     """``api.serve`` on a free loopback port (port 0); returns the process and the port it printed."""
-    code = f"import api; api.serve('127.0.0.1', 0, database_url={f'sqlite:///{database}'!r})"
+    code = f"import api; api.serve('127.0.0.1', 0, database_url={database_url!r})"
     env = {**os.environ, "PYTHONPATH": str(REPO), "FISCAL_SIM_LOAD_BUNDLED_SCENARIOS": "false"}
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
@@ -47,10 +51,26 @@ def request(port: int, method: str, path: str, body=None) -> tuple[int, dict]:
         connection.close()
 
 
+def stored_versions(database_url: str) -> set[tuple[str, int]]:
+    """Every ``(scenario_id, version)`` in the table, read afresh (SQLite: after an integrity check)."""
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            return set(db.execute("SELECT scenario_id, version FROM scenario_versions").fetchall())
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return {
+                tuple(row) for row in connection.execute(text("SELECT scenario_id, version FROM scenario_versions"))
+            }
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.slow
-def test_sigkill_loses_no_acknowledged_save(tmp_path, tiny):
-    database = tmp_path / "crash.sqlite3"
-    process, port = start_server(database)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_loses_no_acknowledged_save(database_url, tiny):
+    process, port = start_server(database_url)
     acknowledged: list[tuple[str, int]] = []
     refused: list[tuple[int, dict]] = []
     lock = threading.Lock()
@@ -95,8 +115,6 @@ def test_sigkill_loses_no_acknowledged_save(tmp_path, tiny):
     for thread in threads:
         thread.join(timeout=15)
     assert refused == [] and len(acknowledged) >= 40
-    with sqlite3.connect(database) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        stored = set(db.execute("SELECT scenario_id, version FROM scenario_versions").fetchall())
+    stored = stored_versions(database_url)
     lost = [pair for pair in acknowledged if pair not in stored]
     assert lost == []

@@ -16,9 +16,10 @@ import yaml
 
 
 @pytest.fixture
-def app_settings(tmp_path):
-    """Each test's app on its own SQLite file, empty (``app_factory`` of tests/conftest.py builds it)."""
-    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}", "LOAD_BUNDLED_SCENARIOS": False}
+def app_settings(database_url):
+    """Each test's app on its own empty database (``app_factory`` of tests/conftest.py builds it): a SQLite
+    file unless the test asks for ``@pytest.mark.parametrize("backend", BACKENDS)`` (tests/pg_server.py)."""
+    return {"DATABASE_URL": database_url, "LOAD_BUNDLED_SCENARIOS": False}
 
 
 @pytest.fixture
