@@ -32,6 +32,7 @@ setup(
         "tqdm>=4.66,<5",
     ],
     extras_require={
+        "postgres": ["psycopg[binary]>=3.2,<4"],  # FISCAL_SIM_DATABASE_URL=postgresql+psycopg://…
         "test": [
             "pytest>=8,<10",
             "hypothesis>=6.100,<7",

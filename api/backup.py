@@ -55,7 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from .storage import Base, make_engine
+from .storage import Base, make_engine, upgrade_schema
 
 FORMAT = "fiscal-sim-backup"
 FORMAT_VERSION = 1
@@ -383,7 +383,7 @@ def restore(url: str, path: str | os.PathLike, *, replace: bool = False) -> dict
     try:
         # SQLite: BEGIN IMMEDIATE (the write lock from the start); PostgreSQL: DDL is transactional too
         with engine.execution_options(immediate=True).begin() as connection:
-            Base.metadata.create_all(connection)
+            upgrade_schema(connection)  # tables and the columns this version added, in this transaction
             _check_columns(connection, entries)
             tables = _tables()
             if connection.dialect.name == "postgresql":  # no writer slips in between the check and the inserts

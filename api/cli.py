@@ -45,6 +45,10 @@ def add(sub) -> None:
     _database_option(p)
     p.set_defaults(func=token_create)
 
+    from .backup import add_db_commands
+
+    add_db_commands(sub)  # fiscal-sim db backup|restore
+
 
 def _database_option(p) -> None:
     p.add_argument("--database-url", help="SQLAlchemy URL (default: FISCAL_SIM_DATABASE_URL, else ./instance)")

@@ -1,6 +1,6 @@
 """Settings of the API: these defaults, then ``FISCAL_SIM_<KEY>`` variables, then ``create_app(config)``.
 
-E.g. ``FISCAL_SIM_DATABASE_URL=postgresql://…``, ``FISCAL_SIM_DATA_DIR=/srv/fiscal-sim``,
+E.g. ``FISCAL_SIM_DATABASE_URL=postgresql+psycopg://…``, ``FISCAL_SIM_DATA_DIR=/srv/fiscal-sim``,
 ``FISCAL_SIM_MAX_TOWNS=10000`` (values are read as JSON when they parse, else as text).
 """
 

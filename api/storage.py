@@ -161,8 +161,18 @@ class ScenarioSummary:
 
 
 def _utc(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """In UTC: SQLite hands datetimes back naive (they were written in UTC), PostgreSQL in its own time zone."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _text(value: str) -> str:
+    """Without NUL characters: PostgreSQL's text cannot hold them (SQLite's can), so neither stores them."""
+    return value.replace("\x00", "")
+
+
+def _storable(scenario_id: str) -> bool:
+    """An id with a NUL character is never stored, so never found (PostgreSQL refuses even to compare it)."""
+    return "\x00" not in scenario_id
 
 
 def _json_default(value):
@@ -199,6 +209,23 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, json_serializer=serializer, pool_pre_ping=True)
 
 
+# columns added to scenario_versions since the first release, and their SQL (added in place at start)
+ADDED_COLUMNS = {
+    "author": f"VARCHAR({MAX_USER_LENGTH}) NOT NULL DEFAULT '{LOCAL_AUTHOR}'",
+    "parent_id": f"VARCHAR({MAX_ID_LENGTH})",
+    "parent_version": "INTEGER",
+}
+
+
+def upgrade_schema(connection) -> None:
+    """Create missing tables and add the columns of :data:`ADDED_COLUMNS` a database lacks (in its transaction)."""
+    Base.metadata.create_all(connection)
+    columns = {c["name"] for c in inspect(connection).get_columns("scenario_versions")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in columns:
+            connection.exec_driver_sql(f"ALTER TABLE scenario_versions ADD COLUMN {name} {kind}")
+
+
 class Store:
     """The scenario versions table behind the API."""
 
@@ -206,22 +233,8 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(immediate=True)
-        Base.metadata.create_all(self.engine)
-        self._upgrade()
-
-    def _upgrade(self) -> None:
-        """Columns added since a database was created (``author`` of scenario versions), added in place."""
-        columns = {c["name"] for c in inspect(self.engine).get_columns("scenario_versions")}
-        added = {
-            "author": f"VARCHAR({MAX_USER_LENGTH}) NOT NULL DEFAULT '{LOCAL_AUTHOR}'",
-            "parent_id": f"VARCHAR({MAX_ID_LENGTH})",
-            "parent_version": "INTEGER",
-        }
-        missing = [(name, kind) for name, kind in added.items() if name not in columns]
-        if missing:
-            with self.engine.begin() as connection:
-                for name, kind in missing:
-                    connection.exec_driver_sql(f"ALTER TABLE scenario_versions ADD COLUMN {name} {kind}")
+        with self._writer.begin() as connection:
+            upgrade_schema(connection)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -233,6 +246,8 @@ class Store:
     # ---------------------------------------------------------------- reading
 
     def _latest_row(self, session: Session, scenario_id: str) -> ScenarioVersion | None:
+        if not _storable(scenario_id):
+            return None
         return session.scalars(
             select(ScenarioVersion)
             .where(ScenarioVersion.scenario_id == scenario_id)
@@ -242,6 +257,8 @@ class Store:
 
     def head(self, scenario_id: str, version: int | None = None) -> tuple[str, int]:
         """``(id, version)`` of the latest version (or of ``version``), without reading the document."""
+        if not _storable(scenario_id):
+            raise NotFoundError(f"no scenario {scenario_id!r}")
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(ScenarioVersion.version, ScenarioVersion.deleted)
@@ -307,6 +324,8 @@ class Store:
 
     def versions(self, scenario_id: str) -> list[int]:
         """Every saved version number of a scenario, oldest first (tombstones left out)."""
+        if not _storable(scenario_id):
+            return []
         with Session(self.engine) as session:
             return list(
                 session.scalars(
@@ -362,8 +381,8 @@ class Store:
             ScenarioVersion(
                 scenario_id=scenario_id,
                 version=version,
-                name=name,
-                description=description,
+                name=_text(name),
+                description=_text(description),
                 document=document,
                 deleted=document is None,
                 created_at=datetime.now(UTC),

@@ -113,7 +113,7 @@ def test_the_file_is_gzip_json_lines_with_a_header_naming_every_table(tmp_path, 
     url = new_database("sqlite")
     ids = fill(url)
     path = tmp_path / "backup.jsonl.gz"
-    assert backup(url, path) == {"scenario_versions": 5}
+    assert stored(backup(url, path)) == {"scenario_versions": 5}
     header, *rows = lines_of(path)
     assert header["format"] == FORMAT and header["version"] == 1 and header["source"] == "sqlite"
     assert [t["name"] for t in header["tables"]] == [t.name for t in Base.metadata.sorted_tables]
@@ -162,7 +162,7 @@ def test_restore_gives_back_every_row_on_either_backend(tmp_path, new_database, 
     path = tmp_path / "backup.jsonl.gz"
     backup(origin, path)
     copy = new_database(target)
-    assert restore(copy, path) == {"scenario_versions": 5}
+    assert stored(restore(copy, path)) == {"scenario_versions": 5}
     assert every_row(copy) == every_row(origin)
     store = Store(copy)
     try:
@@ -190,7 +190,7 @@ def test_restore_refuses_a_database_with_rows_unless_replace(tmp_path, new_datab
     with pytest.raises(BackupError, match=r"is not empty \(scenario_versions: 1 rows\).*--replace"):
         restore(target, path)
     assert [r["scenario_id"] for r in table_rows(target, ScenarioVersion.__table__)] == [other]
-    assert restore(target, path, replace=True) == {"scenario_versions": 5}
+    assert stored(restore(target, path, replace=True)) == {"scenario_versions": 5}
     assert every_row(target) == every_row(origin)
 
 
@@ -217,7 +217,7 @@ def test_a_damaged_file_restores_nothing(tmp_path, new_database, backend):
             assert not engine.dialect.has_table(connection, "scenario_versions")
     finally:
         engine.dispose()
-    assert restore(target, path) == {"scenario_versions": 5}  # the good file still restores into it
+    assert stored(restore(target, path)) == {"scenario_versions": 5}  # the good file still restores into it
 
 
 def test_the_header_is_checked(tmp_path, new_database):
@@ -266,7 +266,7 @@ def test_a_backup_without_a_later_column_restores_with_its_default(tmp_path, new
     older = tmp_path / "older.jsonl.gz"
     write_lines(older, [header, *({**r, "values": r["values"][:at] + r["values"][at + 1 :]} for r in rows)])
     target = new_database("sqlite")
-    assert restore(target, older) == {"scenario_versions": 5}
+    assert stored(restore(target, older)) == {"scenario_versions": 5}
     assert {r["description"] for r in table_rows(target, ScenarioVersion.__table__)} == {""}
 
 
@@ -319,7 +319,7 @@ def test_a_table_added_later_is_backed_up_and_restored_without_change(
         connection.execute(child.insert(), [{"id": 1, "parent_id": 9, "at": datetime(2025, 6, 1, 12, tzinfo=UTC)}])
     engine.dispose()
     path = tmp_path / "backup.jsonl.gz"
-    assert backup(origin, path) == {"scenario_versions": 5, "backup_test_parent": 2, "backup_test_child": 1}
+    assert stored(backup(origin, path)) == {"scenario_versions": 5, "backup_test_parent": 2, "backup_test_child": 1}
     copy = new_database(target)
     restore(copy, path)
     assert every_row(copy) == every_row(origin)
@@ -354,16 +354,21 @@ def cli(monkeypatch, capsys):
     return run
 
 
+def stored(counts: dict[str, int]) -> dict[str, int]:
+    """The tables that hold rows (users, tokens and settings are empty in these databases)."""
+    return {name: rows for name, rows in counts.items() if rows}
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_db_backup_and_restore_commands(tmp_path, new_database, cli, backend):
     origin = new_database("sqlite")
     fill(origin)
     path = tmp_path / "nightly.jsonl.gz"
     code, out, err = cli("db", "backup", path, "--database-url", origin)
-    assert (code, err) == (0, "") and f"to {path}: scenario_versions 5 rows" in out
+    assert (code, err) == (0, "") and f"to {path}: scenario_versions 5, " in out
     target = new_database(backend)
     code, out, err = cli("db", "restore", path, "--database-url", target)
-    assert (code, err) == (0, "") and "scenario_versions 5 rows" in out
+    assert (code, err) == (0, "") and "scenario_versions 5, " in out
     code, out, err = cli("db", "restore", path, "--database-url", target)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith("error: the database ") and "is not empty" in err and "--replace" in err

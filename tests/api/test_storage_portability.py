@@ -2,10 +2,9 @@
 
 PostgreSQL differs from SQLite in two ways the service meets: its text cannot hold NUL characters (a
 query naming one fails instead of finding nothing) and it hands timestamps back in the server's time zone
-(the suite's server runs at +08:00, like a county's). The tests marked ``xfail`` here fail until
-``api/storage.py`` deals with both: ``_utc`` converting aware datetimes to UTC, NUL characters dropped
-from names and descriptions, and ids holding one never looked up. Once it does they pass, and the strict
-``xfail`` turns that into a failure asking for the marker to go.
+(the suite's server runs at +08:00, like a county's). ``api/storage.py`` deals with both: ``_utc``
+converts aware datetimes to UTC, NUL characters are dropped from names and descriptions, and an id holding
+one is never looked up.
 """
 
 from __future__ import annotations
@@ -16,18 +15,11 @@ import pytest
 
 URL = "/api/v1/scenarios"
 
-UNTIL_STORAGE_FIX = pytest.mark.xfail(
-    strict=True, reason="api/storage.py: NUL characters and PostgreSQL's time zone (see this module's docstring)"
-)
 PG = pytest.mark.postgresql  # as in tests/pg_server.py BACKENDS
-ON_BOTH_UNTIL_FIX = [
-    pytest.param("sqlite", marks=UNTIL_STORAGE_FIX),
-    pytest.param("postgresql", marks=[PG, UNTIL_STORAGE_FIX]),
-]
-POSTGRESQL_UNTIL_FIX = ["sqlite", pytest.param("postgresql", marks=[PG, UNTIL_STORAGE_FIX])]
+BOTH = ["sqlite", pytest.param("postgresql", marks=[PG])]
 
 
-@pytest.mark.parametrize("backend", POSTGRESQL_UNTIL_FIX)
+@pytest.mark.parametrize("backend", BOTH)
 def test_times_are_answered_in_utc(client, saved, tiny):
     before = datetime.now().astimezone()
     client.put(f"{URL}/{saved}", json={"document": tiny, "version": 1})
@@ -39,7 +31,7 @@ def test_times_are_answered_in_utc(client, saved, tiny):
         assert abs(parsed - before) < timedelta(minutes=5)
 
 
-@pytest.mark.parametrize("backend", POSTGRESQL_UNTIL_FIX)
+@pytest.mark.parametrize("backend", BOTH)
 def test_an_id_holding_a_nul_character_is_not_found(client, saved, tiny):
     assert client.get(f"{URL}/a%00b").status_code == 404
     assert client.put(f"{URL}/a%00b", json={"document": tiny, "version": 1}).status_code == 404
@@ -48,7 +40,7 @@ def test_an_id_holding_a_nul_character_is_not_found(client, saved, tiny):
     assert client.get(f"{URL}/{saved}").status_code == 200
 
 
-@pytest.mark.parametrize("backend", ON_BOTH_UNTIL_FIX)
+@pytest.mark.parametrize("backend", BOTH)
 def test_nul_characters_are_dropped_from_names_and_descriptions(client, tiny):
     created = client.post(URL, json={"document": tiny, "name": "甲\x00乙", "description": "a\x00b"})
     assert created.status_code == 201
