@@ -170,9 +170,15 @@ def _store() -> Store:
     return flask.current_app.extensions["fiscal_sim"]["store"]
 
 
+PROXY_HEADERS = ("X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "Forwarded")
+
+
 def local_mode() -> bool:
-    """No user exists and the app is allowed local mode (it listens on loopback only)."""
-    return bool(flask.current_app.config["LOCAL_MODE"]) and _store().user_count() == 0
+    """No user exists, the app is allowed local mode (it listens on loopback only), and the request did not
+    come through a proxy (which would bring the network to a loopback address)."""
+    if not flask.current_app.config["LOCAL_MODE"] or any(h in request.headers for h in PROXY_HEADERS):
+        return False
+    return _store().user_count() == 0
 
 
 def _principal(user: UserEntry, via: str) -> Principal | None:

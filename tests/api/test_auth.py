@@ -140,3 +140,9 @@ def test_serving_a_network_without_users_refuses_to_start(tmp_path):
 @pytest.fixture
 def store(app):
     return app.extensions["fiscal_sim"]["store"]
+
+
+def test_a_request_through_a_proxy_is_never_local(client):
+    assert client.get(URL).status_code == 200
+    for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+        assert client.get(URL, headers={header: "203.0.113.7"}).status_code == 401
