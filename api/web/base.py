@@ -136,6 +136,7 @@ def _template_globals():
         ),
         "error_text": lambda message: text_of(message, g.get("lang", "zh")),
         "fmt": format_number,
+        "signed": lambda value, column: ("+" if value > 0.005 else "") + format_number(value, column, "summary"),
         "fmt_setting": format_setting,
         "percent": percent,
         "negative": is_negative,

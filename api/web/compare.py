@@ -19,6 +19,7 @@ from .base import (
     chosen_year,
     render,
 )
+from .changes import describe
 from .display import display_name
 from .words import t
 
@@ -98,7 +99,8 @@ def compare_page():
         ],
         diff_columns=DIFF_COLUMNS,
         town_gaps=_town_gaps(comparison),
-        settings=runner.records(comparison.settings),
+        settings=_settings_in_words(comparison),
+        summary_diffs=_summary_diffs(comparison),
         ids_by_label=ids_by_label,
         year=year,
         years=years,
@@ -108,6 +110,34 @@ def compare_page():
         unit=next(iter(comparison.results.values())).unit,
     )
     return render("compare.html", **context)
+
+
+SUMMARY_DIFF_COLUMNS = ("required_transfers", "general_transfers", "special_transfers", "county_balance",
+                        "county_balance_min", "coverage", "gini_after", "pilots_active")  # fmt: skip
+
+
+def _summary_diffs(comparison) -> dict[str, dict]:
+    """Each scenario's summary less the baseline's (the columns where a difference means something)."""
+    frame = comparison.summary.set_index("label")
+    base = frame.loc[comparison.baseline]
+    out = {}
+    for label in comparison.labels:
+        row = frame.loc[label]
+        out[label] = {c: (float(row[c]) - float(base[c]) if c in SUMMARY_DIFF_COLUMNS else None) for c in frame.columns}
+    return out
+
+
+def _settings_in_words(comparison) -> list[tuple[str, object]]:
+    """``(label, Change)`` for each setting that differs from the baseline, in words."""
+    from fiscal_sim.analysis.compare import settings_differences
+
+    base = comparison.results[comparison.baseline].scenario
+    rows = []
+    for label, result in comparison.results.items():
+        if label != comparison.baseline:
+            changes = describe(settings_differences(base, result.scenario), result.scenario.config, result.unit)
+            rows += [(label, change) for change in changes]
+    return rows
 
 
 def _town_gaps(comparison) -> dict[str, str]:

@@ -152,7 +152,7 @@ def test_upload_edit_compare_explain_and_download(server, page, tmp_path):
         page.click("#compare-form button[type=submit]")
     page.wait_for_function("Array.from(document.images).every(img => img.complete)")
     settings = page.locator("#settings-diff").inner_text()
-    assert VAT_SHARE in settings and "0.6" in settings
+    assert "乡镇分成比例" in settings and "60%" in settings  # the setting in words, the share as %
     diffs = page.locator("table.town-diffs")
     cell = diffs.locator('tr[data-town="T01"] td[data-column="own_revenue_diff"]')
     assert cell.inner_text() == expected_change("own_revenue", "T01", 2020)

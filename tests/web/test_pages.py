@@ -459,7 +459,10 @@ def test_compare_two_scenarios(client, saved, variant):
     assert "150.00" in summary and "140.00" in summary  # required transfers over 2 years: 2·75, 2·70
     assert "分成六成" in summary and "基准" in summary
     settings = text[text.index('id="settings-diff"') :]
-    assert VAT_SHARE in settings and "0.5" in settings and "0.6" in settings
+    row = re.search(rf'<tr data-path="{VAT_SHARE}">(.*?)</tr>', settings, re.S).group(1)
+    assert "增值税 › 分成规则 › 乡镇分成比例" in row and "50%" in row and "60%" in row  # in words, shares in %
+    summary_row = re.search(r"<tr>\s*<th><a [^>]*>分成六成</a>(.*?)</tr>", summary, re.S).group(1)
+    assert "较基准 -10.00" in summary_row  # required transfers 140 against the baseline's 150
     # T2 keeps 0.6·40 + 10 = 34 instead of 30: gap 26 instead of 30, resources 60 (34 + 26) as before
     assert town_cell(text, "T2", "gap_diff", "town-diffs") == "-4.00"
     assert town_cell(text, "T2", "own_revenue_diff", "town-diffs") == "4.00"
