@@ -63,6 +63,14 @@ def format_value(path: str, value, unit: str) -> str:
         return words(field.choices(value))
     if isinstance(value, list) and field is not None and field.kind == "texts":
         return "、".join(str(v) for v in value) or "—"
+    if isinstance(value, dict) and field is not None and field.block is not None:  # a record: its keys in words
+        sep = "；" if g.get("lang", "zh") == "zh" else "; "
+        parts = [
+            f"{field.block[k].label(g.get('lang', 'zh'))} {format_value(f'{path}.{k}', v, unit)}"
+            for k, v in value.items()
+            if k in field.block and k != "id" and v is not None
+        ]
+        return sep.join(parts) or "—"
     return format_setting(value)
 
 

@@ -105,8 +105,8 @@ def template_workbook():
 
 def town_column_labels(config: dict) -> dict[str, str]:
     """Headings of the towns table: known columns, and each revenue item's column by the item's name."""
-    towns = catalogue.INPUT_TABLES["towns"]
-    labels = {c.key: c.label(g.get("lang", "zh")) for c in towns.columns}
+    lang = g.get("lang", "zh")
+    labels = {c.key: c.label(lang) for key in ("towns", "town_data") for c in catalogue.INPUT_TABLES[key].columns}
     labels.update(
         {item.get("column") or item["id"]: item.get("name") or item["id"] for item in config["revenue_items"]}
     )
@@ -271,10 +271,12 @@ def analysis_page(scenario_id: str):
     if pool_mode(scenario.config["general_transfer"])[0] is PoolMode.AMOUNT:
         parameters.append((POOL, f"{field_label('general_transfer')} — {words(PoolMode.AMOUNT)}"))
     metrics = [m for m in metric_names() if not m.startswith("towns.")]
-    metric_labels = [
-        (m, label(m[len("county.") :], "county") if m.startswith("county.") else label(m, "indicators"))
-        for m in metrics
-    ]
+    metric_labels, seen = [], set()
+    for m in metrics:  # an indicator and the county column it repeats (县级收支余额) are offered once
+        text = label(m[len("county.") :], "county") if m.startswith("county.") else label(m, "indicators")
+        if text not in seen:
+            seen.add(text)
+            metric_labels.append((m, text))
     return render(
         "analysis.html",
         stored=stored,

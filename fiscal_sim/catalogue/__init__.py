@@ -158,6 +158,8 @@ def column(key: str, table: str | None = None) -> Column | None:
                 return t[name]
     if table in INPUT_TABLES and key in INPUT_TABLES[table]:
         return INPUT_TABLES[table][key]
+    if table == "towns" and key in INPUT_TABLES["town_data"]:  # a usual towns column (students, road_km …)
+        return INPUT_TABLES["town_data"][key]
     return None
 
 

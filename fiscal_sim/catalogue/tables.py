@@ -44,6 +44,26 @@ TOWNS_INPUT = Table(
     ),
 )  # fmt: skip
 
+# columns of the towns table that scenarios name (drivers, factors, bases) and that have a usual meaning:
+# not required, but known by name, so pages, workbooks and explanations call them by their label
+TOWN_DATA = Table(
+    "town_data",
+    Text("乡镇表常用列", "common towns columns", "支出因素、成本差异系数、基数等常用列", "drivers, cost factors, bases and the like"),
+    (
+        _c("students", "number", "义务教育在校生", "pupils", "人", "compulsory-education pupils", unit=Unit.COUNT, required=False),
+        _c("elderly", "number", "60岁以上人口", "residents aged 60+", unit=Unit.COUNT, required=False),
+        _c("road_km", "number", "农村公路里程（公里）", "rural roads (km)", unit=Unit.FACTOR, required=False),
+        _c("farmland_mu", "number", "耕地面积（亩）", "farmland (mu)", unit=Unit.FACTOR, required=False),
+        _c("remoteness", "number", "偏远系数", "remoteness factor", "支出成本差异系数，1为一般", "cost factor, 1 for an ordinary town", unit=Unit.FACTOR, required=False),
+        _c("cost_factor_edu", "number", "教育成本差异系数", "education cost factor", unit=Unit.FACTOR, required=False),
+        _money("remittance", "定额上解", "fixed remittance", "每年上解县的定额", "the yearly fixed remittance", required=False),
+        _money("tax_return", "税收返还基数", "tax-return base", "基期税收返还额", "the base-year tax return", required=False),
+        _money("return_after_vat_shift", "调整后税收返还基数", "tax-return base after the VAT shift", required=False),
+        _money("value_added", "二三产业增加值", "value added (industry and services)", "标准收入法的税基", "the tax base of standard revenue", required=False),
+        _c("growth_plan", "number", "规划GDP增速", "planned GDP growth", unit=Unit.RATE, required=False),
+    ),
+)  # fmt: skip
+
 PROJECTS_INPUT = Table(
     "projects",
     Text("项目表", "projects table", "申报专项转移支付的项目，一行一个项目", "projects applying for special transfers, one row a project"),
@@ -308,4 +328,4 @@ RESULT_TABLES = {
         WINNERS_LOSERS, SETTINGS, MONTECARLO_SUMMARY, MONTECARLO_PILOTS, CHART_DATA,
     )
 }  # fmt: skip
-INPUT_TABLES = {t.name: t for t in (TOWNS_INPUT, PROJECTS_INPUT)}
+INPUT_TABLES = {t.name: t for t in (TOWNS_INPUT, PROJECTS_INPUT, TOWN_DATA)}

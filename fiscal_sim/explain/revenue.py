@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import catalogue
 from ..catalogue import SplitRule, Text
 from ..engine import town_portion
 from .context import Context
@@ -80,6 +81,18 @@ def items(ctx: Context, standard: bool = False) -> list[Explanation]:
     return out
 
 
+def _driver_words(name: str, value: float, lang: str) -> str:
+    """`` × 义务教育在校生 4,172.29``; nothing for ``one`` (one unit per town)."""
+    return "" if name == "one" else f" × {_column_words(name, lang)} {value:,.2f}"
+
+
+def _column_words(name: str, lang: str, kind: str = "") -> str:
+    """A towns column by its label when the catalogue knows it (road_km → 农村公路里程（公里）), else by name."""
+    known = catalogue.column(name, "towns")
+    label = known.label(lang) if known is not None else name
+    return f"{kind} {label}".strip() if kind and known is None else label
+
+
 def standard_expenditure(ctx: Context, column: str = "standard_expenditure") -> Explanation:
     """标准财政支出 (or 三保支出需求 for ``column="protected_need"``), function by function."""
     m, t, i = ctx.m, ctx.t, ctx.i
@@ -93,14 +106,16 @@ def standard_expenditure(ctx: Context, column: str = "standard_expenditure") -> 
         factor_zh = factor_en = ""
         if fn["cost_factor"]:
             value = ctx.column(fn["cost_factor"])
-            factor_zh = f" × 支出成本差异系数 {fn['cost_factor']} {value:g}"
-            factor_en = f" × cost factor {fn['cost_factor']} {value:g}"
+            factor_zh = f" × {_column_words(fn['cost_factor'], 'zh', '支出成本差异系数')} {value:g}"
+            factor_en = f" × {_column_words(fn['cost_factor'], 'en', 'cost factor')} {value:g}"
         part = 1.0 if column == "standard_expenditure" else protected[f]
         zh_part = "" if column == "standard_expenditure" else f"三保比例 {part:g} × "
         en_part = "" if column == "standard_expenditure" else f"protected {part:g} × "
         formula = Text(
-            f"{zh_part}乡镇支出责任比例 {share[f]:g} × 单位成本 {cost:,.4g} × {fn['driver']} {driver:,.2f}{factor_zh}",
-            f"{en_part}town_share {share[f]:g} × unit cost {cost:,.4g} × {fn['driver']} {driver:,.2f}{factor_en}",
+            f"{zh_part}乡镇支出责任比例 {share[f]:g} × 单位成本 {cost:,.4g}{_driver_words(fn['driver'], driver, 'zh')}"
+            f"{factor_zh}",
+            f"{en_part}town_share {share[f]:g} × unit cost {cost:,.4g}{_driver_words(fn['driver'], driver, 'en')}"
+            f"{factor_en}",
         )
         note = bilingual(
             "支出需求 {need:,.2f}；县承担 {county:,.2f}",

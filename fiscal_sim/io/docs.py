@@ -166,6 +166,9 @@ def render_scenario_format() -> str:
         lines += _block_table(block, path)
     lines += ["## Tables", ""]
     lines += _table_columns(catalogue.INPUT_TABLES["towns"], "`towns`")
+    lines += _table_columns(
+        catalogue.INPUT_TABLES["town_data"], "`towns`, usual further columns (named by the scenario)"
+    )
     lines += [
         "The towns table also holds every column that an item (`column`), a function (`driver`, `cost_factor`),",
         "a factor, a `base_column` or `remittances.column` names.",

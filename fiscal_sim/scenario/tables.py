@@ -13,7 +13,7 @@ from ..errors import Message, ScenarioError
 TRUE_WORDS = {"true", "1", "是", "yes", "y", "t", "1.0"}
 FALSE_WORDS = {"false", "0", "否", "no", "n", "f", "0.0", ""}
 
-TOWN_COLUMNS = catalogue.INPUT_TABLES["towns"].keys
+TOWN_COLUMNS = catalogue.INPUT_TABLES["towns"].required_keys()
 PROJECT_COLUMNS = catalogue.INPUT_TABLES["projects"].keys
 # columns that hold text or true/false: kept as written when a table file is read
 WORD_COLUMNS = {
