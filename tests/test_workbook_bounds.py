@@ -199,3 +199,28 @@ def test_a_dtd_is_refused(tmp_path, no_openpyxl):
 def test_broken_xml_is_named(tmp_path, no_openpyxl):
     message = refused(workbook({"xl/worksheets/sheet1.xml": b"<worksheet><sheetData>"}), tmp_path)
     assert message.startswith("not a readable .xlsx workbook (broken XML in xl/worksheets/sheet1.xml: ")
+
+
+# ------------------------------------------------------------------------------------------------
+# result workbooks: no sheet past Excel's rows
+
+
+def test_a_results_workbook_past_excel_rows_is_refused_before_writing(tmp_path, monkeypatch, make_scenario):
+    from fiscal_sim.io import excel_results
+
+    results = {"a": fiscal_sim.simulate(make_scenario()), "b": fiscal_sim.simulate(make_scenario(years=[2021, 2023]))}
+    comparison = fiscal_sim.compare(results, baseline="a")
+    rows = excel_results.sheet_rows(results, comparison)
+    # 3 towns × (2 + 3) years × 2 revenue items, and a header row
+    assert rows["revenue"] == 31 and rows["towns"] == 16 and rows["summary"] == 3
+    monkeypatch.setattr(excel_results, "EXCEL_MAX_ROWS", 30)
+    target = tmp_path / "out" / "comparison.xlsx"
+    with pytest.raises(ScenarioError) as refused_:
+        excel_results.write_workbook(target, results, comparison, charts=False, lang="en")
+    assert refused_.value.errors == {
+        "_schema": [
+            "too large for Excel: a sheet holds at most 30 rows and this workbook's would have more"
+            " (revenue by item 31, differences by year 79); ask for fewer towns, years or scenarios"
+        ]
+    }
+    assert not target.parent.exists()  # nothing written
