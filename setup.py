@@ -26,6 +26,7 @@ setup(
         "apispec>=6.6,<7",
         "SQLAlchemy>=2.0,<2.2",
         "waitress>=3.0,<4",
+        "pebble>=5.2,<6",  # the worker processes of heavy requests (a task past its time limit is killed)
         "tqdm>=4.66,<5",
     ],
     extras_require={

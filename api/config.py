@@ -20,6 +20,11 @@ DEFAULTS = {
     "MAX_DRAWS_PER_REQUEST": 20_000,
     "MAX_MONTECARLO_CELLS": 10_000_000,  # draws × towns × years held in memory by one Monte Carlo run
     "MAX_SCENARIOS_PER_REQUEST": 10,  # scenarios in one comparison, chart or export
+    "MAX_CELLS": 2_000_000,  # towns × years summed over the scenarios of one request (solve, Monte Carlo: one)
+    # heavy work (simulations, comparisons, charts, exports, Monte Carlo, solve) runs in worker processes
+    "WORKERS": 1,  # worker processes (started on the first such request); 0: in the request's thread (tests)
+    "REQUEST_TIMEOUT": 60,  # whole seconds a computation may run (then its worker is killed: 503); also the
+    # longest a request waits for a free worker (then 503)
     # storage
     "DATABASE_URL": None,  # any SQLAlchemy URL; default: the SQLite file DATA_DIR/fiscal_sim.sqlite3
     "DATA_DIR": None,  # default: ./instance
