@@ -150,12 +150,28 @@ def create_app(config: dict | None = None) -> flask.Flask:
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None, *, threads: int = 8) -> None:
-    """Run the API with waitress until interrupted; prints the URL (port 0 picks a free port)."""
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None, *, threads: int | None = None
+) -> None:
+    """Run the API with waitress until interrupted; prints the URL (port 0 picks a free port).
+
+    Threads, connection limit, idle timeout, cleanup interval and backlog come from the settings
+    (``THREADS`` … ``BACKLOG`` in :mod:`api.config`), so slow or idle clients cannot starve the others.
+    """
     import waitress
 
     app = create_app({"DATABASE_URL": database_url} if database_url else None)
-    server = waitress.create_server(app, host=host, port=port, threads=threads)
+    config = app.config
+    server = waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads or config["THREADS"],
+        connection_limit=config["CONNECTION_LIMIT"],
+        channel_timeout=config["CHANNEL_TIMEOUT"],
+        cleanup_interval=config["CLEANUP_INTERVAL"],
+        backlog=config["BACKLOG"],
+    )
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{server.effective_port}"
     print(f"fiscal-sim: web page {base}/  ·  API {base}/api/v1  ·  API docs {base}/api/v1/docs", flush=True)
