@@ -512,6 +512,13 @@ def check_source_draws(src: dict, draws: int | None, field: str) -> None:
         raise ApiError(422, errors)
 
 
+def check_band_draws(labelled: list[tuple[str, dict]]) -> None:
+    """:func:`check_source_draws` of the compared sources with an uncertainty block (their Monte Carlo bands)."""
+    for n, (_, src) in enumerate(labelled):
+        if source_draws(src)[0]:
+            check_source_draws(src, None, f"scenarios[{n}].uncertainty.draws")
+
+
 def montecarlo_bands(
     results: dict[str, fiscal_sim.Result], limits_: dict | None = None
 ) -> dict[str, pd.DataFrame] | None:

@@ -62,9 +62,7 @@ class Charts(MethodView):
 def answer(body: dict) -> flask.Response:
     labelled, _ = runner.sources(body)
     if bands(body):
-        for n, (_, source) in enumerate(labelled):
-            if runner.source_draws(source)[0]:
-                runner.check_source_draws(source, None, f"scenarios[{n}].uncertainty.draws")
+        runner.check_band_draws(labelled)
     request = {key: body.get(key) for key in ("chart", "format", "year", "montecarlo", "lang")}
     data, mimetype = runner.compute(render, labelled, request, runner.limits())
     response = flask.Response(data, mimetype=mimetype)

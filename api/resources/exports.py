@@ -40,9 +40,7 @@ class Exports(MethodView):
 def workbook(body: dict) -> flask.Response:
     labelled, baseline = runner.sources(body)
     if body["montecarlo"]:
-        for n, (_, source) in enumerate(labelled):
-            if runner.source_draws(source)[0]:
-                runner.check_source_draws(source, None, f"scenarios[{n}].uncertainty.draws")
+        runner.check_band_draws(labelled)
     options = {key: body[key] for key in ("charts", "montecarlo", "lang")}
     data = runner.compute(workbook_bytes, labelled, baseline, options, runner.limits())
     return flask.Response(

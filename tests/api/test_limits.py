@@ -101,3 +101,13 @@ def test_an_export_past_excel_rows_gets_422(app_factory, tiny, monkeypatch):
     ((message,),) = response.json["errors"].values()
     assert list(response.json["errors"]) == ["scenarios"]
     assert message.startswith("too large for Excel: a sheet holds at most 10 rows and this workbook's would have more")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/charts", "/api/v1/exports"])
+def test_the_draws_of_monte_carlo_bands_are_checked_before_any_work(app_factory, tiny, no_workers, path):
+    client = app_factory(LOAD_BUNDLED_SCENARIOS=False, MAX_MONTECARLO_CELLS=100).test_client()
+    uncertain = {**tiny, "uncertainty": {"draws": 50, "seed": 1, "gdp_growth_sd": 0.02}}
+    body = {"scenarios": [{"label": "a", "scenario": tiny}, {"label": "b", "scenario": uncertain}], "montecarlo": True}
+    response = client.post(path, json={**body, "chart": "county_balance"} if "charts" in path else body)
+    assert response.status_code == 422 and list(response.json["errors"]) == ["scenarios[1].uncertainty.draws"]
+    assert "FISCAL_SIM_MAX_MONTECARLO_CELLS is 100" in response.json["errors"]["scenarios[1].uncertainty.draws"][0]
