@@ -6,8 +6,8 @@ and turns what goes wrong into the API's errors. Here:
 - one pool per process and worker count, created on first use (so the server's boot stays fast) and
   stopped at exit;
 - workers are forked from a forkserver that imported the service's modules once: a new worker is ready in
-  milliseconds and inherits none of the server's threads or locks. Each worker dies with the forkserver,
-  which dies with the server, so no worker outlives it (even a SIGKILLed one);
+  milliseconds and inherits none of the server's threads or locks. A worker exits as soon as the server
+  process is gone (even SIGKILLed, even mid-task), and the forkserver with the last worker;
 - at most ``workers`` tasks are handed to the pool at once; the others wait (at most ``wait`` seconds) for
   a free worker, so a task's time limit is its own running time, never time spent queueing;
 - a task past its time limit is stopped: pebble kills its worker (its memory goes back to the system) and
@@ -25,9 +25,9 @@ import concurrent.futures
 import logging
 import multiprocessing
 import os
-import signal
-import sys
+import select
 import threading
+import time
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -78,17 +78,32 @@ def run(fn, args: tuple, kwargs: dict):
         return Failure(422, {"target": [str(exc)]})
 
 
-def _worker_started() -> None:
-    """In each new worker: die with the parent (the forkserver, which exits with the server)."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
+def _worker_started(server: int) -> None:
+    """In each new worker: leave as soon as the server process ``server`` is gone, even killed mid-task.
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() == 1:  # the parent is already gone
-            os._exit(1)
+    (A worker's parent is the forkserver, which lives as long as any worker does: without this, a worker
+    orphaned by a killed server would finish its task first.)
+    """
+    threading.Thread(target=_exit_with, args=(server,), name="exit-with-the-server", daemon=True).start()
+
+
+def _exit_with(server: int) -> None:
+    try:
+        handle = os.pidfd_open(server)  # readable once the process has exited (Linux ≥ 5.3)
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                continue
+    os._exit(1)
 
 
 class Pool:
@@ -112,7 +127,9 @@ class Pool:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(PRELOAD)
-                self._pool = ProcessPool(max_workers=self.workers, context=context, initializer=_worker_started)
+                self._pool = ProcessPool(
+                    max_workers=self.workers, context=context, initializer=_worker_started, initargs=(os.getpid(),)
+                )
             return self._pool
 
     def call(self, fn, args: tuple, kwargs: dict, *, timeout: float, wait: float):
