@@ -347,7 +347,13 @@ def compute(fn: Callable[..., T], /, *args, **kwargs) -> T:
       waiting that long for a free worker (all ``WORKERS`` busy) and a worker that dies;
     - with ``WORKERS`` = 0, ``fn`` runs in the request's thread (no time limit): for tests that patch code.
 
-    The pool starts with the first call (the server boots without it) and stops at exit.
+    The pool starts with the first call (the server boots without it) and stops at exit. Workers start as
+    new processes that import the main module: a script calling this guards its entry point with
+    ``if __name__ == "__main__":`` (``fiscal-sim serve`` and ``python -c "import api; api.serve()"`` do).
+
+    E.g. a view: ``labelled, baseline = sources(body)`` (404s and limits, here), then
+    ``data = compute(task, labelled, baseline, limits())`` with ``def task(labelled, baseline, limits)`` at
+    module level returning ``json_bytes(...)``, then ``return json_response(data)``.
     """
     from . import workers
 
@@ -373,8 +379,9 @@ def compute(fn: Callable[..., T], /, *args, **kwargs) -> T:
             )
             raise ApiError(503, {"_request": [message]}) from None
         except workers.Crashed as exc:
+            code = "" if exc.exitcode is None else f" (exit code {exc.exitcode})"
             message = (
-                f"the worker process computing this request stopped unexpectedly (exit code {exc.exitcode});"
+                f"the worker process computing this request stopped unexpectedly{code};"
                 " another one has been started: try again, or ask for less"
             )
             raise ApiError(503, {"_request": [message]}) from None

@@ -149,6 +149,8 @@ class Pool:
                     raise Stopped() from None
                 if isinstance(exc, ProcessExpired):
                     raise Crashed(exc.exitcode) from None
+                if isinstance(exc, concurrent.futures.BrokenExecutor):  # every worker died: a new pool next time
+                    raise Crashed(None) from None
                 log.error("task %s failed in its worker:\n%s", getattr(fn, "__qualname__", fn), remote or exc)
                 raise
         finally:
