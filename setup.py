@@ -29,6 +29,7 @@ setup(
         "flask-login>=0.6.3,<0.7",  # the page's sign-in session
         "flask-wtf>=1.2,<2",  # CSRF tokens on every form
         "argon2-cffi>=23.1,<26",  # password hashing
+        "pebble>=5.2,<6",  # the worker processes of heavy requests (a task past its time limit is killed)
         "tqdm>=4.66,<5",
     ],
     extras_require={

@@ -190,11 +190,15 @@ class NoUserError(RuntimeError):
     """Serving on a network address while no user exists (local mode is for loopback only)."""
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None, *, threads: int = 8) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None, *, threads: int | None = None
+) -> None:
     """Run the API with waitress until interrupted; prints the URL (port 0 picks a free port).
 
     On a loopback address with no user the app runs in local mode; on any other address it needs a user
-    (:class:`NoUserError` otherwise, before anything listens).
+    (:class:`NoUserError` otherwise, before anything listens). Threads, connection limit, idle timeout,
+    cleanup interval and backlog come from the settings (``THREADS`` … ``BACKLOG`` in :mod:`api.config`),
+    so slow or idle clients cannot starve the others.
     """
     import waitress
 
@@ -205,7 +209,17 @@ def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = 
             f"no user exists, so serving on {host} would open every scenario to the network; add one first:"
             " fiscal-sim user add NAME --role admin --password-stdin"
         )
-    server = waitress.create_server(app, host=host, port=port, threads=threads)
+    config = app.config
+    server = waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads or config["THREADS"],
+        connection_limit=config["CONNECTION_LIMIT"],
+        channel_timeout=config["CHANNEL_TIMEOUT"],
+        cleanup_interval=config["CLEANUP_INTERVAL"],
+        backlog=config["BACKLOG"],
+    )
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{server.effective_port}"
     print(f"fiscal-sim: web page {base}/  ·  API {base}/api/v1  ·  API docs {base}/api/v1/docs", flush=True)

@@ -24,6 +24,17 @@ DEFAULTS = {
     # ``api.serve`` sets it from the address it listens on; an app made otherwise (a WSGI server) has it off
     "LOCAL_MODE": False,
     "SECRET_KEY": None,  # signs session cookies; default: made once and kept in the database
+    "MAX_CELLS": 2_000_000,  # towns × years summed over the scenarios of one request (solve, Monte Carlo: one)
+    # heavy work (simulations, comparisons, charts, exports, Monte Carlo, solve) runs in worker processes
+    "WORKERS": 1,  # worker processes (started on the first such request); 0: in the request's thread (tests)
+    "REQUEST_TIMEOUT": 60,  # whole seconds a computation may run (then its worker is killed: 503); also the
+    # longest a request waits for a free worker (then 503)
+    # the waitress server (api.serve): slow or idle clients must not starve the others
+    "THREADS": 8,  # threads answering requests
+    "CONNECTION_LIMIT": 500,  # open connections at most (each a file descriptor); more wait in the backlog
+    "CHANNEL_TIMEOUT": 30,  # seconds a connection may stay idle (or send nothing of its request) before it is closed
+    "CLEANUP_INTERVAL": 10,  # seconds between checks for such connections
+    "BACKLOG": 1024,  # connections the operating system queues before the server accepts them
     # storage
     "DATABASE_URL": None,  # any SQLAlchemy URL; default: the SQLite file DATA_DIR/fiscal_sim.sqlite3
     "DATA_DIR": None,  # default: ./instance

@@ -3,12 +3,26 @@
 Kept free of routing so each resource module stays a thin view. Errors leave as :class:`ApiError` with
 the field named the way the client wrote it (``scenario.towns``, ``overrides.growth.gdp``,
 ``scenarios[1].label``).
+
+Heavy work runs in a worker process (:func:`compute`), light work in the server. A request is answered in
+three steps:
+
+1. in the server, :func:`source` / :func:`sources` turn the body into plain data (the stored or inline
+   document, its overrides, the field names) and refuse, before any work starts, what breaks a per-request
+   limit (towns, projects, years, ``MAX_CELLS``, draws);
+2. ``compute(task, source, limits())`` runs a module-level ``task`` in a worker: :func:`scenario_of` and
+   :func:`results_of` build the scenarios there (validated stored versions cached per worker), and the
+   task returns its answer ready to send (JSON bytes from :func:`json_bytes`, chart or workbook bytes);
+3. the server wraps the bytes in a response (:func:`json_response`); :func:`cached` keeps it, so a repeated
+   request never reaches a worker.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 import flask
 import pandas as pd
@@ -42,72 +56,122 @@ def responses() -> ResponseCache:
 # ------------------------------------------------------------------------------------------------
 # limits
 
+LIMIT_KEYS = (
+    "MAX_TOWNS",
+    "MAX_PROJECTS",
+    "MAX_YEARS",
+    "MAX_CELLS",
+    "MAX_DRAWS_PER_REQUEST",
+    "MAX_MONTECARLO_CELLS",
+    "MAX_SCENARIOS_PER_REQUEST",
+)
 
-def _limit_errors(towns: int | None, projects: int | None, years: int | None, prefix: str) -> dict:
-    """Messages for every per-request limit a scenario of this size breaks."""
+
+def limits() -> dict:
+    """The app's per-request limits as a plain dict: what a task in a worker (no app there) is given."""
     config = flask.current_app.config
+    return {key: config[key] for key in LIMIT_KEYS}
+
+
+def _limit_errors(
+    towns: int | None, projects: int | None, years: int | None, prefix: str, limits_: dict | None = None
+) -> dict:
+    """Messages for every per-request limit a scenario of this size breaks."""
+    config = limits_ or limits()
     errors = {}
     checks = (
-        ("towns", towns, config["MAX_TOWNS"], "towns"),
-        ("special_transfers.projects", projects, config["MAX_PROJECTS"], "projects"),
-        ("years", years, config["MAX_YEARS"], "simulated years"),
+        ("towns", towns, "MAX_TOWNS", "towns"),
+        ("special_transfers.projects", projects, "MAX_PROJECTS", "projects"),
+        ("years", years, "MAX_YEARS", "simulated years"),
     )
-    for key, count, limit, what in checks:
+    for key, count, setting, what in checks:
+        limit = config[setting]
         if count is not None and count > limit:
-            errors[f"{prefix}.{key}"] = [f"at most {limit:,} {what} per request, got {count:,}"]
+            errors[f"{prefix}.{key}"] = [f"at most {limit:,} {what} per request, got {count:,} (FISCAL_SIM_{setting})"]
     return errors
 
 
-def check_document_size(document: dict, prefix: str) -> None:
-    """Refuse an oversized document before the (costly) validation."""
-    towns = document.get("towns")
-    special = document.get("special_transfers")
-    projects = special.get("projects") if isinstance(special, dict) else None
-    years = document.get("years")
-    n_years = None
+def _year_count(years) -> int | None:
     if (
         isinstance(years, list)
         and len(years) == 2
         and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
     ):
-        n_years = years[1] - years[0] + 1
-    errors = _limit_errors(
+        return years[1] - years[0] + 1
+    return None
+
+
+def document_size(document: dict, overrides: dict | None = None) -> tuple[int | None, int | None, int | None]:
+    """``(towns, projects, years)`` of a document as sent, the overrides that replace them applied
+    (None where the document does not say: its validation will)."""
+    overrides = overrides or {}
+    towns = overrides.get("towns", document.get("towns"))
+    special = overrides.get("special_transfers", document.get("special_transfers"))
+    projects = special.get("projects") if isinstance(special, dict) else None
+    projects = overrides.get("special_transfers.projects", projects)
+    years = overrides.get("years", document.get("years"))
+    return (
         len(towns) if isinstance(towns, list) else None,
         len(projects) if isinstance(projects, list) else None,
-        n_years,
-        prefix,
+        _year_count(years),
     )
+
+
+def check_document_size(document: dict, prefix: str, limits_: dict | None = None, overrides: dict | None = None):
+    """Refuse an oversized document before the (costly) validation."""
+    errors = _limit_errors(*document_size(document, overrides), prefix, limits_)
     if errors:
         raise ApiError(422, errors)
 
 
-def check_scenario_size(scenario: Scenario, prefix: str) -> None:
-    """The same limits on a loaded scenario (overrides may have grown it)."""
+def check_scenario_size(scenario: Scenario, prefix: str, limits_: dict | None = None) -> None:
+    """The same limits on a loaded scenario (overrides may have grown it), ``MAX_CELLS`` included."""
     projects = scenario.projects
     errors = _limit_errors(
-        len(scenario.towns), None if projects is None else len(projects), len(scenario.years), prefix
+        len(scenario.towns), None if projects is None else len(projects), len(scenario.years), prefix, limits_
     )
     if errors:
         raise ApiError(422, errors)
+    check_cells([(len(scenario.towns), len(scenario.years))], prefix, limits_)
+
+
+def check_cells(sizes: list[tuple[int | None, int | None]], field: str, limits_: dict | None = None) -> None:
+    """``MAX_CELLS``: towns × years summed over the ``(towns, years)`` of a request's scenarios."""
+    limit = (limits_ or limits())["MAX_CELLS"]
+    cells = sum((towns or 0) * (years or 0) for towns, years in sizes)
+    if cells > limit:
+        shape = "towns × years" if len(sizes) == 1 else f"towns × years over {len(sizes)} scenarios"
+        raise ApiError(
+            422,
+            {
+                field: [
+                    f"{cells:,} cells ({shape}) are more than one request may compute:"
+                    f" FISCAL_SIM_MAX_CELLS is {limit:,}"
+                ]
+            },
+        )
 
 
 # ------------------------------------------------------------------------------------------------
 # scenarios
 
 
-def validated(document: dict, prefix: str) -> Scenario:
-    """``fiscal_sim.load_scenario`` on a self-contained document; errors named under ``prefix``."""
-    check_document_size(document, prefix)
+def validated(document: dict, prefix: str, limits_: dict | None = None) -> Scenario:
+    """``fiscal_sim.load_scenario`` on a self-contained document; errors named under ``prefix``.
+
+    ``limits_``: the limits to apply (:func:`limits`); the app's when None (then an app context is needed).
+    """
+    check_document_size(document, prefix, limits_)
     try:
         scenario = fiscal_sim.load_scenario(document)
     except ScenarioError as exc:
         raise ApiError(422, prefixed(exc.errors, prefix)) from None
-    check_scenario_size(scenario, prefix)
+    check_scenario_size(scenario, prefix, limits_)
     return scenario
 
 
 def stored_scenario(scenario_id: str, version: int | None, field: str = "scenario_id") -> Scenario:
-    """A stored version, validated once and then served from the cache."""
+    """A stored version, validated once and then served from the app's cache (in the server's process)."""
     try:
         key = store().head(scenario_id, version)
         scenario = cache().get(key)
@@ -144,39 +208,49 @@ def _override_errors(errors: dict, overrides: dict, prefix: str, scenario_prefix
     return out
 
 
-def request_scenario(body: dict, prefix: str = "") -> Scenario:
-    """The scenario a body names (``scenario_id``/``version`` or ``scenario``) with its ``overrides``."""
+def source(body: dict, prefix: str = "") -> dict:
+    """The scenario a body names as plain data a worker can be given, refused first when it is too large.
+
+    In the server, before any work: the stored version is read (404 when unknown), and the towns, projects,
+    years (the overrides that replace them included) and ``MAX_CELLS`` are checked. Returns ``{"document",
+    "key", "overrides", "field", "at"}``: ``key`` is ``(database, id, version)`` for a stored version (the
+    workers' cache key), None inline; ``field`` names the scenario in errors (``scenario_id``,
+    ``scenarios[1].scenario``), ``at`` is the prefix of the body's fields (``scenarios[1].``).
+    """
     at = f"{prefix}." if prefix else ""
-    if "scenario_id" in body:
-        scenario = stored_scenario(body["scenario_id"], body.get("version"), f"{at}scenario_id")
-        scenario_prefix = f"{at}scenario_id"
-    else:
-        scenario = validated(body["scenario"], f"{at}scenario")
-        scenario_prefix = f"{at}scenario"
     overrides = body.get("overrides") or {}
-    if overrides:
+    if "scenario_id" in body:
+        field = f"{at}scenario_id"
         try:
-            scenario = scenario.with_overrides(overrides)
-        except ScenarioError as exc:
-            raise ApiError(422, _override_errors(exc.errors, overrides, f"{at}overrides", scenario_prefix)) from None
-        check_scenario_size(scenario, scenario_prefix)
-    return scenario
+            stored = store().get(body["scenario_id"], body.get("version"))
+        except NotFoundError as exc:
+            raise ApiError(404, {field: [str(exc)]}) from None
+        document, key = stored.document, (store().url, stored.id, stored.version)
+    else:
+        field = f"{at}scenario"
+        document, key = body["scenario"], None
+    config = limits()
+    check_document_size(document, field, config, overrides)
+    towns, _, years = document_size(document, overrides)
+    check_cells([(towns, years)], field, config)
+    return {"document": document, "key": key, "overrides": dict(overrides), "field": field, "at": at}
 
 
-def simulate(scenario: Scenario) -> fiscal_sim.Result:
-    """Run; a problem only a run can find (a ScenarioError) is the client's (422), not a 500."""
-    try:
-        return fiscal_sim.simulate(scenario)
-    except ScenarioError as exc:
-        raise ApiError(422, exc.errors) from None
-
-
-def labelled_results(body: dict) -> tuple[dict[str, fiscal_sim.Result], str]:
-    """The results of a comparison body by label, and the baseline label."""
+def sources(body: dict) -> tuple[list[tuple[str, dict]], str]:
+    """``([(label, source)], baseline label)`` of a comparison body (charts, exports), refused before any
+    work when it breaks a limit: scenarios per request, each scenario's size, ``MAX_CELLS`` over them all."""
     entries = body["scenarios"]
-    limit = flask.current_app.config["MAX_SCENARIOS_PER_REQUEST"]
+    config = limits()
+    limit = config["MAX_SCENARIOS_PER_REQUEST"]
     if len(entries) > limit:
-        raise ApiError(422, {"scenarios": [f"at most {limit} scenarios per request, got {len(entries)}"]})
+        raise ApiError(
+            422,
+            {
+                "scenarios": [
+                    f"at most {limit} scenarios per request, got {len(entries)} (FISCAL_SIM_MAX_SCENARIOS_PER_REQUEST)"
+                ]
+            },
+        )
     labels = []
     for n, entry in enumerate(entries):
         label = entry.get("label") or entry.get("scenario_id")
@@ -193,10 +267,144 @@ def labelled_results(body: dict) -> tuple[dict[str, fiscal_sim.Result], str]:
         errors["baseline"] = [f"{baseline!r} is none of the labels {labels}"]
     if errors:
         raise ApiError(422, errors)
-    results = {}
-    for n, (label, entry) in enumerate(zip(labels, entries)):
-        results[label] = simulate(request_scenario(entry, f"scenarios[{n}]"))
-    return results, baseline
+    labelled = [(label, source(entry, f"scenarios[{n}]")) for n, (label, entry) in enumerate(zip(labels, entries))]
+    sizes = [document_size(src["document"], src["overrides"]) for _, src in labelled]
+    check_cells([(towns, years) for towns, _, years in sizes], "scenarios", config)
+    return labelled, baseline
+
+
+# validated stored versions in this process (a worker's own cache), by (database, id, version): never stale
+_validated = ScenarioCache(64)
+
+
+def scenario_of(src: dict, limits_: dict) -> Scenario:
+    """The scenario of a :func:`source`: validated (a stored version once per process), overrides applied,
+    limits checked again on what was built. Runs in a worker: no app, the limits are given."""
+    key = src["key"]
+    scenario = _validated.get(key) if key is not None else None
+    if scenario is None:
+        scenario = validated(src["document"], src["field"], limits_)
+        if key is not None:
+            _validated.put(key, scenario)
+    overrides = src["overrides"]
+    if overrides:
+        try:
+            scenario = scenario.with_overrides(overrides)
+        except ScenarioError as exc:
+            raise ApiError(
+                422, _override_errors(exc.errors, overrides, f"{src['at']}overrides", src["field"])
+            ) from None
+        check_scenario_size(scenario, src["field"], limits_)
+    return scenario
+
+
+def results_of(labelled: list[tuple[str, dict]], limits_: dict) -> dict[str, fiscal_sim.Result]:
+    """The results of :func:`sources`' labelled sources, by label (in a worker)."""
+    return {label: simulate(scenario_of(src, limits_)) for label, src in labelled}
+
+
+def request_scenario(body: dict, prefix: str = "") -> Scenario:
+    """The scenario a body names (``scenario_id``/``version`` or ``scenario``) with its ``overrides``,
+    built in this process (the resources build theirs in a worker: :func:`source`, :func:`scenario_of`)."""
+    return scenario_of(source(body, prefix), limits())
+
+
+def simulate(scenario: Scenario) -> fiscal_sim.Result:
+    """Run; a problem only a run can find (a ScenarioError) is the client's (422), not a 500."""
+    try:
+        return fiscal_sim.simulate(scenario)
+    except ScenarioError as exc:
+        raise ApiError(422, exc.errors) from None
+
+
+def labelled_results(body: dict) -> tuple[dict[str, fiscal_sim.Result], str]:
+    """The results of a comparison body by label, and the baseline label, computed in this process
+    (the resources compute theirs in a worker: :func:`sources`, :func:`results_of`)."""
+    labelled, baseline = sources(body)
+    return results_of(labelled, limits()), baseline
+
+
+# ------------------------------------------------------------------------------------------------
+# heavy work in a worker process
+
+T = TypeVar("T")
+
+
+def compute(fn: Callable[..., T], /, *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)`` computed in a worker process; its result, or an :class:`ApiError`.
+
+    ``fn`` is a module-level function (it is sent by name) and the arguments are picklable plain data
+    (dicts, lists, strings, numbers: documents, overrides, :func:`source` dicts, :func:`limits`), never
+    Flask objects; it runs without an app or request, so it is given what it needs (the limits, the
+    language). Let it return the answer ready to send (JSON bytes from :func:`json_bytes`, PNG or XLSX
+    bytes) so the server has little left to do. Call it from a request (it reads the app's settings):
+
+    - a client error ``fn`` raises (:class:`ApiError`, ``ScenarioError``, ``SolveError``) arrives as the
+      :class:`ApiError` the app would have answered (same status and fields); other exceptions are re-raised
+      here (a 500) with the worker's traceback logged;
+    - ``fn`` running longer than ``REQUEST_TIMEOUT`` seconds is stopped, its worker killed and replaced:
+      503 ``{"_request": ["the computation was stopped after 60 s (FISCAL_SIM_REQUEST_TIMEOUT) …"]}``; so are
+      waiting that long for a free worker (all ``WORKERS`` busy) and a worker that dies;
+    - with ``WORKERS`` = 0, ``fn`` runs in the request's thread (no time limit): for tests that patch code.
+
+    The pool starts with the first call (the server boots without it) and stops at exit. Workers start as
+    new processes that import the main module: a script calling this guards its entry point with
+    ``if __name__ == "__main__":`` (``fiscal-sim serve`` and ``python -c "import api; api.serve()"`` do).
+
+    E.g. a view: ``labelled, baseline = sources(body)`` (404s and limits, here), then
+    ``data = compute(task, labelled, baseline, limits())`` with ``def task(labelled, baseline, limits)`` at
+    module level returning ``json_bytes(...)``, then ``return json_response(data)``.
+    """
+    from . import workers
+
+    config = flask.current_app.config
+    count = int(config["WORKERS"])
+    if count <= 0:
+        outcome = workers.run(fn, args, kwargs)
+    else:
+        timeout = float(config["REQUEST_TIMEOUT"])
+        seconds = f"{timeout:g} s"
+        try:
+            outcome = workers.pool(count).call(fn, args, kwargs, timeout=timeout, wait=timeout)
+        except workers.Busy:
+            message = (
+                f"the server is busy: its {count} worker process{'es' if count > 1 else ''} (FISCAL_SIM_WORKERS)"
+                f" stayed busy for {seconds} (FISCAL_SIM_REQUEST_TIMEOUT); try again later"
+            )
+            raise ApiError(503, {"_request": [message]}) from None
+        except workers.Stopped:
+            message = (
+                f"the computation was stopped after {seconds} (FISCAL_SIM_REQUEST_TIMEOUT):"
+                " ask for less (fewer towns, years, scenarios or draws), or try again when the server is less busy"
+            )
+            raise ApiError(503, {"_request": [message]}) from None
+        except workers.Crashed as exc:
+            code = "" if exc.exitcode is None else f" (exit code {exc.exitcode})"
+            message = (
+                f"the worker process computing this request stopped unexpectedly{code};"
+                " another one has been started: try again, or ask for less"
+            )
+            raise ApiError(503, {"_request": [message]}) from None
+    if isinstance(outcome, workers.Failure):
+        raise ApiError(outcome.status, outcome.errors)
+    return outcome
+
+
+def json_bytes(payload) -> bytes:
+    """``payload`` as the app's JSON answer would be (Chinese readable, numpy numbers, NaN as null), in bytes."""
+    from . import JSONProvider, _finite
+
+    options = {"default": JSONProvider.default, "ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}
+    try:
+        text = json.dumps(payload, **options)
+    except ValueError:  # a NaN or inf somewhere
+        text = json.dumps(_finite(payload), **options)
+    return (text + "\n").encode()
+
+
+def json_response(data: bytes) -> flask.Response:
+    """A JSON answer from :func:`json_bytes`."""
+    return flask.Response(data, mimetype="application/json")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -264,33 +472,67 @@ def result_payload(result: fiscal_sim.Result) -> dict:
 DEFAULT_DRAWS = catalogue.SCENARIO["uncertainty"].block["draws"].default
 
 
-def check_draws(scenario: Scenario, draws: int | None, field: str) -> None:
+def _draws_errors(draws, towns: int | None, years: int | None, field: str, limits_: dict | None) -> dict:
+    config = limits_ or limits()
+    if not isinstance(draws, int) or isinstance(draws, bool):
+        return {}  # not a number of draws: the scenario's validation says so
+    limit = config["MAX_DRAWS_PER_REQUEST"]
+    if draws > limit:
+        return {field: [f"at most {limit:,} draws per request, got {draws:,} (FISCAL_SIM_MAX_DRAWS_PER_REQUEST)"]}
+    size = (towns or 0) * (years or 0)
+    cells = config["MAX_MONTECARLO_CELLS"]
+    if size and draws * size > cells:
+        return {
+            field: [
+                f"{draws:,} draws of {towns:,} towns × {years} years are too many for one request: at most"
+                f" {max(1, cells // size):,} for this scenario (FISCAL_SIM_MAX_MONTECARLO_CELLS is {cells:,})"
+            ]
+        }
+    return {}
+
+
+def check_draws(scenario: Scenario, draws: int | None, field: str, limits_: dict | None = None) -> None:
     """Per-request limits of a Monte Carlo run: draws, and draws × towns × years held at once."""
-    config = flask.current_app.config
     uncertainty = scenario.config.get("uncertainty") or {}
     effective = draws if draws is not None else uncertainty.get("draws", DEFAULT_DRAWS)
-    limit = config["MAX_DRAWS_PER_REQUEST"]
-    if effective > limit:
-        raise ApiError(422, {field: [f"at most {limit:,} draws per request, got {effective:,}"]})
-    size = len(scenario.towns) * len(scenario.years)
-    if effective * size > config["MAX_MONTECARLO_CELLS"]:
-        most = max(1, config["MAX_MONTECARLO_CELLS"] // size)
-        raise ApiError(
-            422,
-            {
-                field: [
-                    f"{effective:,} draws of {len(scenario.towns):,} towns × {len(scenario.years)} years are too many"
-                    f" for one request: at most {most:,} for this scenario"
-                ]
-            },
-        )
+    errors = _draws_errors(effective, len(scenario.towns), len(scenario.years), field, limits_)
+    if errors:
+        raise ApiError(422, errors)
 
 
-def montecarlo_bands(results: dict[str, fiscal_sim.Result]) -> dict[str, pd.DataFrame] | None:
+def source_draws(src: dict, draws: int | None = None) -> tuple[bool, object]:
+    """``(has an uncertainty block, draws)`` of a :func:`source` as sent: ``draws`` when given, else the
+    overrides' or the document's ``uncertainty.draws``, else the default."""
+    overrides = src["overrides"]
+    block = overrides.get("uncertainty", src["document"].get("uncertainty"))
+    block = block if isinstance(block, dict) else {}
+    if draws is None:
+        draws = overrides.get("uncertainty.draws", block.get("draws", DEFAULT_DRAWS))
+    return bool(block) or "uncertainty.draws" in overrides, draws
+
+
+def check_source_draws(src: dict, draws: int | None, field: str) -> None:
+    """:func:`check_draws` on a source, in the server before any work (the worker checks again)."""
+    towns, _, years = document_size(src["document"], src["overrides"])
+    errors = _draws_errors(source_draws(src, draws)[1], towns, years, field, limits())
+    if errors:
+        raise ApiError(422, errors)
+
+
+def check_band_draws(labelled: list[tuple[str, dict]]) -> None:
+    """:func:`check_source_draws` of the compared sources with an uncertainty block (their Monte Carlo bands)."""
+    for n, (_, src) in enumerate(labelled):
+        if source_draws(src)[0]:
+            check_source_draws(src, None, f"scenarios[{n}].uncertainty.draws")
+
+
+def montecarlo_bands(
+    results: dict[str, fiscal_sim.Result], limits_: dict | None = None
+) -> dict[str, pd.DataFrame] | None:
     """The Monte Carlo summary of each compared scenario that has an uncertainty block (for charts)."""
     bands = {}
     for n, (label, result) in enumerate(results.items()):
         if result.scenario.config.get("uncertainty"):
-            check_draws(result.scenario, None, f"scenarios[{n}].uncertainty.draws")
+            check_draws(result.scenario, None, f"scenarios[{n}].uncertainty.draws", limits_)
             bands[label] = fiscal_sim.montecarlo(result.scenario).summary
     return bands or None

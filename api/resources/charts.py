@@ -16,19 +16,25 @@ MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
 TEXT = {"schema": {"type": "string"}}
 
 
-def render(body: dict) -> tuple[bytes, str]:
-    """The chart's bytes (or CSV text) and its mimetype."""
+def render(labelled: list, request: dict, limits: dict) -> tuple[bytes, str]:
+    """(In a worker.) The chart's bytes (or CSV text) and its mimetype; ``request``: the body's chart,
+    format, year, montecarlo and lang."""
     from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
     from fiscal_sim.io.tables import csv_bytes
 
-    results, _ = runner.labelled_results(body)
-    options = {} if body.get("year") is None else {"year": body["year"]}
-    if body["montecarlo"] and body["chart"] == "county_balance":
-        options["montecarlo"] = runner.montecarlo_bands(results)
-    if body["format"] == "csv":
-        return csv_bytes(chart_data(body["chart"], results, **options)), MIMETYPES["csv"]
-    figure = make_chart(body["chart"], results, lang=body["lang"], **options)
-    return figure_bytes(figure, body["format"]), MIMETYPES[body["format"]]
+    results = runner.results_of(labelled, limits)
+    options = {} if request.get("year") is None else {"year": request["year"]}
+    if bands(request):
+        options["montecarlo"] = runner.montecarlo_bands(results, limits)
+    if request["format"] == "csv":
+        return csv_bytes(chart_data(request["chart"], results, **options)), MIMETYPES["csv"]
+    figure = make_chart(request["chart"], results, lang=request["lang"], **options)
+    return figure_bytes(figure, request["format"]), MIMETYPES[request["format"]]
+
+
+def bands(body: dict) -> bool:
+    """Whether the chart draws Monte Carlo bands."""
+    return bool(body["montecarlo"]) and body["chart"] == "county_balance"
 
 
 @blp.route("")
@@ -54,7 +60,11 @@ class Charts(MethodView):
 
 
 def answer(body: dict) -> flask.Response:
-    data, mimetype = render(body)
+    labelled, _ = runner.sources(body)
+    if bands(body):
+        runner.check_band_draws(labelled)
+    request = {key: body.get(key) for key in ("chart", "format", "year", "montecarlo", "lang")}
+    data, mimetype = runner.compute(render, labelled, request, runner.limits())
     response = flask.Response(data, mimetype=mimetype)
     if body["format"] == "csv":
         response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'

@@ -23,10 +23,20 @@ EXAMPLE = {
 }
 
 
-def comparison(body: dict):
-    """``fiscal_sim.compare`` of the body's scenarios."""
-    results, baseline = runner.labelled_results(body)
+def comparison(labelled: list, baseline: str, limits: dict):
+    """``fiscal_sim.compare`` of :func:`api.runner.sources`' scenarios, and their results (in a worker)."""
+    results = runner.results_of(labelled, limits)
     return compare(results, baseline=baseline), results
+
+
+def comparison_json(labelled: list, baseline: str, limits: dict) -> bytes:
+    """(In a worker.) The comparison as the JSON answer."""
+    return runner.json_bytes(comparison_records(comparison(labelled, baseline, limits)[0]))
+
+
+def answer(body: dict) -> flask.Response:
+    labelled, baseline = runner.sources(body)
+    return runner.json_response(runner.compute(comparison_json, labelled, baseline, runner.limits()))
 
 
 @blp.route("")
@@ -35,6 +45,4 @@ class Comparisons(MethodView):
     @blp.response(200, ComparisonSchema)
     def post(self, body):
         """Per-scenario summaries and per-town, per-year differences against the baseline."""
-        return runner.cached(
-            "comparisons", body, lambda pinned: flask.jsonify(comparison_records(comparison(pinned)[0]))
-        )
+        return runner.cached("comparisons", body, answer)

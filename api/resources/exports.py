@@ -8,7 +8,10 @@ import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from fiscal_sim import ScenarioError
+
 from .. import runner
+from ..errors import ApiError
 from ..schemas import ExportRequestSchema
 from .comparisons import EXAMPLE, comparison
 
@@ -35,12 +38,27 @@ class Exports(MethodView):
 
 
 def workbook(body: dict) -> flask.Response:
+    labelled, baseline = runner.sources(body)
+    if body["montecarlo"]:
+        runner.check_band_draws(labelled)
+    options = {key: body[key] for key in ("charts", "montecarlo", "lang")}
+    data = runner.compute(workbook_bytes, labelled, baseline, options, runner.limits())
+    return flask.Response(
+        data, mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="fiscal-sim.xlsx"'}
+    )
+
+
+def workbook_bytes(labelled: list, baseline: str, options: dict, limits: dict) -> bytes:
+    """(In a worker.) The workbook; 422 before writing it when a sheet would pass Excel's rows."""
     from fiscal_sim.io.excel_results import write_workbook
 
-    compared, results = comparison(body)
-    bands = runner.montecarlo_bands(results) if body["montecarlo"] else None
+    compared, results = comparison(labelled, baseline, limits)
+    bands = runner.montecarlo_bands(results, limits) if options["montecarlo"] else None
     buffer = io.BytesIO()
-    write_workbook(buffer, results, comparison=compared, charts=body["charts"], montecarlo=bands, lang=body["lang"])
-    return flask.Response(
-        buffer.getvalue(), mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="fiscal-sim.xlsx"'}
-    )
+    try:
+        write_workbook(
+            buffer, results, comparison=compared, charts=options["charts"], montecarlo=bands, lang=options["lang"]
+        )
+    except ScenarioError as exc:  # too many rows for Excel: the scenarios asked for are at fault
+        raise ApiError(422, {"scenarios" if k == "_schema" else k: v for k, v in exc.errors.items()}) from None
+    return buffer.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -21,9 +20,16 @@ class Montecarlo(MethodView):
     @blp.response(200, MontecarloSchema)
     def post(self, body):
         """Percentiles per year and each pilot's probability of losing its status."""
-        scenario = runner.request_scenario(body)
+        source = runner.source(body)
         draws = body.get("draws")
-        source = "scenario_id" if "scenario_id" in body else "scenario"
-        runner.check_draws(scenario, draws, "draws" if draws is not None else f"{source}.uncertainty.draws")
-        outcome = fiscal_sim.montecarlo(scenario, draws=draws, seed=body.get("seed"))
-        return flask.jsonify(montecarlo_records(outcome))
+        field = "draws" if draws is not None else f"{source['field']}.uncertainty.draws"
+        runner.check_source_draws(source, draws, field)
+        data = runner.compute(simulate_draws, source, draws, body.get("seed"), field, runner.limits())
+        return runner.json_response(data)
+
+
+def simulate_draws(source: dict, draws: int | None, seed: int | None, field: str, limits: dict) -> bytes:
+    """(In a worker.) The Monte Carlo of a :func:`api.runner.source` as the JSON answer."""
+    scenario = runner.scenario_of(source, limits)
+    runner.check_draws(scenario, draws, field, limits)
+    return runner.json_bytes(montecarlo_records(fiscal_sim.montecarlo(scenario, draws=draws, seed=seed)))

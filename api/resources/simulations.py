@@ -24,4 +24,10 @@ class Simulations(MethodView):
 
 
 def run(body: dict) -> flask.Response:
-    return flask.jsonify(runner.result_payload(runner.simulate(runner.request_scenario(body))))
+    """The answer of a (pinned) body: limits checked here, the run in a worker."""
+    return runner.json_response(runner.compute(simulation, runner.source(body), runner.limits()))
+
+
+def simulation(source: dict, limits: dict) -> bytes:
+    """(In a worker.) The result of a :func:`api.runner.source` as the JSON answer."""
+    return runner.json_bytes(runner.result_payload(runner.simulate(runner.scenario_of(source, limits))))

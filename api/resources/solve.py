@@ -34,11 +34,14 @@ class Solve(MethodView):
 
 
 def seek(body: dict) -> flask.Response:
-    scenario = runner.request_scenario(body)
-    options = {key: body[key] for key in ("year", "bounds") if key in body}
+    options = {key: body[key] for key in ("parameter", "target", "value", "year", "bounds") if key in body}
+    return runner.json_response(runner.compute(solved, runner.source(body), options, runner.limits()))
+
+
+def solved(source: dict, options: dict, limits: dict) -> bytes:
+    """(In a worker.) The goal seeking of a :func:`api.runner.source` as the JSON answer."""
+    scenario = runner.scenario_of(source, limits)
+    options = dict(options)
     if "bounds" in options:
         options["bounds"] = tuple(options["bounds"])
-    found = fiscal_sim.solve(
-        scenario, parameter=body["parameter"], target=body["target"], value=body["value"], **options
-    )
-    return flask.jsonify(solve_records(found))
+    return runner.json_bytes(solve_records(fiscal_sim.solve(scenario, **options)))

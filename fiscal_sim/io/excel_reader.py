@@ -2,6 +2,11 @@
 
 Each cell is read by the kind its catalogue field has; every problem is collected and reported with
 its sheet, row and column before anything is loaded.
+
+A workbook is a zip of XML parts, and a small one can unpack to gigabytes: before openpyxl opens it,
+:func:`check_workbook_archive` refuses a file that is not a zip of the expected parts, a part that would
+unpack beyond :data:`MAX_PART_BYTES`, and more than :data:`MAX_WORKBOOK_CELLS` cells or shared strings
+(counted by streaming each part through expat, never more than the size cap of bytes).
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 import math
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -26,6 +33,194 @@ LIST_SEPARATORS = (",", "，", ";", "；")
 
 class _CellError(ValueError):
     pass
+
+
+# ------------------------------------------------------------------------------------------------
+# the archive, checked before openpyxl opens it
+
+MAX_PART_BYTES = 50 * 1024 * 1024  # any one part (a sheet, the shared strings …), unpacked
+MAX_WORKBOOK_BYTES = 200 * 1024 * 1024  # all parts together, unpacked
+MAX_PARTS = 10_000  # files in the zip
+MAX_WORKBOOK_CELLS = 1_000_000  # cells of all sheets, with the blank ones openpyxl fills rows with
+MAX_SHARED_STRINGS = 1_000_000
+MAX_CONTENT_ELEMENTS = 4_000_000  # XML elements inside cells and shared strings (<v>, <f>, <t>, rich text runs)
+MAX_OTHER_ELEMENTS = 200_000  # every other XML element (styles, merged cells, validations, relationships …)
+REQUIRED_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml")
+_SPREADSHEET_NS = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_CHUNK = 1 << 16
+
+
+def _mb(size: int) -> str:
+    if size < 2**20:
+        return f"{size:,} bytes"
+    return f"{size // 2**20:,} MB" if size % 2**20 == 0 else f"{size / 2**20:,.1f} MB"
+
+
+def _column_number(reference: str) -> int:
+    """``XFD12`` → 16384; 0 when the reference starts with no column letters."""
+    number = 0
+    for char in reference.upper():
+        if not "A" <= char <= "Z":
+            break
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _tags(*names: str) -> frozenset[str]:
+    """Expat's names (``namespace local``) of spreadsheetml elements, in either namespace."""
+    return frozenset(f"{namespace} {name}" for namespace in _SPREADSHEET_NS for name in names)
+
+
+_ROOT_STRINGS = _tags("sst")
+_ROW, _CELL, _STRING = _tags("row"), _tags("c"), _tags("si")
+# what a cell or a shared string holds: its value, formula, inline or rich text and the runs' fonts
+_CONTENT = _tags(
+    "v", "f", "is", "t", "r", "rPr", "rFont", "charset", "family", "b", "i", "strike", "outline", "shadow",
+    "condense", "extend", "color", "sz", "u", "vertAlign", "scheme", "rPh", "phoneticPr",
+)  # fmt: skip
+
+
+def _scan_part(name: str, stream, totals: dict, source: str | None) -> None:
+    """Count what openpyxl would build from one XML part, refusing as soon as a bound is passed.
+
+    Worksheets: each row's cells up to its last one (openpyxl fills a row with blank cells up to its last
+    cell), at least one per row and one per blank row skipped; shared strings: the ``count`` and
+    ``uniqueCount`` attributes, then the ``<si>`` items. What cells and strings hold (values, formulas,
+    rich text), and every other element, have bounds of their own. ``totals`` carries the counts from
+    part to part. A DTD (``<!DOCTYPE``) is refused outright: no workbook part has one, and entities are
+    how a small XML text grows large. Reads ``stream`` no further than :data:`MAX_PART_BYTES`.
+    """
+    cells, strings, content, other = totals["cells"], totals["strings"], totals["content"], totals["other"]
+    row = column = widest = 0  # the last row's number; its last cell's column; the cells counted for it
+    root = True
+
+    def refuse(message: str):
+        raise ScenarioError(f"workbook refused: {message}", source)
+
+    def too_many(limit: int, what: str):
+        refuse(f"it holds more than {limit:,} {what}; a scenario workbook needs far fewer")
+
+    def start(tag: str, attributes: dict) -> None:  # one call per element: the frequent ones first
+        nonlocal cells, strings, content, other, row, column, widest, root
+        if tag in _CONTENT:
+            content += 1
+            if content > MAX_CONTENT_ELEMENTS:
+                too_many(MAX_CONTENT_ELEMENTS, "XML elements in its cells and strings")
+        elif tag in _CELL:
+            reference = attributes.get("r")
+            column = (_column_number(reference) if reference else 0) or column + 1
+            if column > widest:  # the row reaches this cell: count the cells up to it
+                cells += column - widest
+                widest = column
+                if cells > MAX_WORKBOOK_CELLS:
+                    too_many(MAX_WORKBOOK_CELLS, "cells")
+        elif tag in _ROW:
+            number = attributes.get("r", "")
+            number = int(number) if number.isdigit() else row + 1
+            if number > row + 1:  # blank rows skipped: openpyxl yields an empty row for each
+                cells += min(number - row - 1, MAX_WORKBOOK_CELLS + 1)
+            cells += 1  # this row, even without cells
+            if cells > MAX_WORKBOOK_CELLS:
+                too_many(MAX_WORKBOOK_CELLS, "cells")
+            row, column, widest = max(row, number), 0, 1
+        elif tag in _STRING:
+            strings += 1
+            if strings > MAX_SHARED_STRINGS:
+                too_many(MAX_SHARED_STRINGS, "shared strings")
+        else:
+            if root and tag in _ROOT_STRINGS:
+                for attribute in ("uniqueCount", "count"):
+                    declared = attributes.get(attribute, "")
+                    if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
+                        refuse(
+                            f"{name} declares {int(declared):,} shared strings ({attribute}),"
+                            f" more than {MAX_SHARED_STRINGS:,}"
+                        )
+            root = False
+            other += 1
+            if other > MAX_OTHER_ELEMENTS:
+                too_many(MAX_OTHER_ELEMENTS, "XML elements besides its cells and strings")
+
+    def doctype(*args):
+        refuse(f"{name} declares a DTD (<!DOCTYPE …>), which no workbook part has")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    read = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        read += len(chunk)
+        if read > MAX_PART_BYTES:  # its header said less: never read past the cap anyway
+            refuse(f"{name} unpacks to more than {_mb(MAX_PART_BYTES)}")
+        parser.Parse(chunk, not chunk)
+        if not chunk:
+            break
+    totals.update(cells=cells, strings=strings, content=content, other=other)
+
+
+def check_workbook_archive(path, source: str | None = None) -> None:
+    """Refuse, with :class:`ScenarioError`, a workbook openpyxl should not open (see the module's doc).
+
+    ``path`` is a path or a binary file object (left where it was). Costs at most one pass over the
+    parts, each read no further than :data:`MAX_PART_BYTES`.
+    """
+    position = path.tell() if hasattr(path, "tell") else None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_PARTS:
+                raise ScenarioError(f"workbook refused: it holds {len(parts):,} files, more than {MAX_PARTS:,}", source)
+            names = {info.filename for info in parts}
+            missing = [name for name in REQUIRED_PARTS if name not in names]
+            if missing:
+                raise ScenarioError(
+                    f"not a readable .xlsx workbook: the zip has no {', '.join(missing)} (save it from Excel as .xlsx)",
+                    source,
+                )
+            for info in parts:
+                if info.file_size > MAX_PART_BYTES:
+                    raise ScenarioError(
+                        f"workbook refused: {info.filename} would unpack to {_mb(info.file_size)},"
+                        f" more than {_mb(MAX_PART_BYTES)} per part",
+                        source,
+                    )
+            total = sum(info.file_size for info in parts)
+            if total > MAX_WORKBOOK_BYTES:
+                raise ScenarioError(
+                    f"workbook refused: it would unpack to {_mb(total)}, more than {_mb(MAX_WORKBOOK_BYTES)}", source
+                )
+            totals = {"cells": 0, "strings": 0, "content": 0, "other": 0}
+            for info in parts:
+                if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
+                    continue
+                with archive.open(info) as stream:
+                    try:
+                        _scan_part(info.filename, stream, totals, source)
+                    except expat.ExpatError as exc:
+                        raise ScenarioError(
+                            f"not a readable .xlsx workbook (broken XML in {info.filename}: {exc})", source
+                        ) from None
+    except ScenarioError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+    ) as exc:  # not a zip, a damaged one, an encrypted or unknown compression
+        raise ScenarioError(f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", source) from None
+    finally:
+        if position is not None:
+            path.seek(position)
 
 
 def _is_blank(value) -> bool:
@@ -342,6 +537,7 @@ def read_scenario_workbook(path) -> dict:
     source = Path(path).name if isinstance(path, (str, os.PathLike)) else None
     if source is not None and not Path(path).exists():
         raise ScenarioError(f"scenario workbook not found: {path}")
+    check_workbook_archive(path, source)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:

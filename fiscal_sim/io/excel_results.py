@@ -27,6 +27,7 @@ SCENARIO_COLUMN = Text("方案", "scenario")
 FIELDS_SHEET = Text("字段说明", "field codes")
 CHARTS_SHEET = Text("图表", "charts")
 CHART_ROW_PX = 20  # default Excel row height in pixels, to stack chart images
+EXCEL_MAX_ROWS = 1_048_576  # rows of one Excel sheet
 
 
 def sheet_name(table: str, lang: str) -> str:
@@ -149,17 +150,43 @@ def _add_charts(wb: Workbook, results: dict, montecarlo, dpi: float, lang: str) 
         row += 3 + math.ceil(image.height / CHART_ROW_PX)
 
 
+def sheet_rows(results: dict, comparison=None, summary: pd.DataFrame | None = None) -> dict[str, int]:
+    """The rows of each table sheet of the workbook, its header row included (from the frames' lengths)."""
+    if summary is None:
+        summary = comparison.summary if comparison is not None else summary_frame(results)
+    rows = {"summary": len(summary) + 1}
+    for name in RESULT_SHEETS[1:]:
+        rows[name] = sum(len(getattr(r, name)) for r in results.values()) + 1
+    if comparison is not None:
+        for name, frame in zip(COMPARISON_SHEETS, ("towns", "years", "winners_losers", "settings")):
+            rows[name] = len(getattr(comparison, frame)) + 1
+    return rows
+
+
+def check_rows(results: dict, comparison=None, *, summary: pd.DataFrame | None = None, lang: str = "zh") -> None:
+    """Refuse (:class:`ScenarioError`) a workbook a sheet of which would pass Excel's 1,048,576 rows."""
+    over = {n: rows for n, rows in sheet_rows(results, comparison, summary).items() if rows > EXCEL_MAX_ROWS}
+    if over:
+        sheets = ", ".join(f"{sheet_name(n, lang)} {rows:,}" for n, rows in over.items())
+        raise ScenarioError(
+            f"too large for Excel: a sheet holds at most {EXCEL_MAX_ROWS:,} rows and this workbook's would have"
+            f" more ({sheets}); ask for fewer towns, years or scenarios"
+        )
+
+
 def build_workbook(
     results: dict, comparison=None, charts: bool = True, *, montecarlo=None, dpi: float = 100, lang: str = "zh"
 ) -> Workbook:
-    """The results workbook in memory (see :func:`write_workbook`)."""
+    """The results workbook in memory (see :func:`write_workbook`); refused before any sheet is written
+    when one would pass Excel's rows (:func:`check_rows`)."""
     if not isinstance(results, dict) or not results:
         raise ScenarioError({"scenarios": [Message("length_min", n=1)]})
     unit = next(iter(results.values())).unit
+    summary = comparison.summary if comparison is not None else summary_frame(results)
+    check_rows(results, comparison, summary=summary, lang=lang)
     wb = Workbook()
     wb.remove(wb.active)
     codes: list[tuple] = []
-    summary = comparison.summary if comparison is not None else summary_frame(results)
     _sheet(wb, summary, "summary", unit, lang, codes)
     for name in RESULT_SHEETS[1:]:
         _sheet(wb, _combined(results, name), name, unit, lang, codes)

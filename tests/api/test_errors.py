@@ -23,8 +23,8 @@ def test_a_body_over_the_limit_gets_413(app_factory, tiny):
 @pytest.mark.parametrize(
     ("limit", "field", "message"),
     [
-        ({"MAX_TOWNS": 2}, "scenario.towns", "at most 2 towns per request, got 3"),
-        ({"MAX_YEARS": 1}, "scenario.years", "at most 1 simulated years per request, got 2"),
+        ({"MAX_TOWNS": 2}, "scenario.towns", "at most 2 towns per request, got 3 (FISCAL_SIM_MAX_TOWNS)"),
+        ({"MAX_YEARS": 1}, "scenario.years", "at most 1 simulated years per request, got 2 (FISCAL_SIM_MAX_YEARS)"),
     ],
 )
 def test_limits_per_request_name_the_field(app_factory, tiny, limit, field, message):
@@ -50,7 +50,9 @@ def test_project_limit(app_factory, tiny):
     tiny["special_transfers"] = {"budget": 10, "projects": [{"id": "P1", **project}, {"id": "P2", **project}]}
     response = client.post(SIM, json={"scenario": tiny})
     assert response.json == {
-        "errors": {"scenario.special_transfers.projects": ["at most 1 projects per request, got 2"]}
+        "errors": {
+            "scenario.special_transfers.projects": ["at most 1 projects per request, got 2 (FISCAL_SIM_MAX_PROJECTS)"]
+        }
     }
 
 
@@ -59,7 +61,9 @@ def test_overrides_cannot_grow_past_the_limits(app_factory, tiny):
     scenario_id = client.post("/api/v1/scenarios", json={"document": tiny}).json["id"]
     response = client.post(SIM, json={"scenario_id": scenario_id, "overrides": {"years": [2021, 2040]}})
     assert response.status_code == 422
-    assert response.json == {"errors": {"scenario_id.years": ["at most 5 simulated years per request, got 20"]}}
+    assert response.json == {
+        "errors": {"scenario_id.years": ["at most 5 simulated years per request, got 20 (FISCAL_SIM_MAX_YEARS)"]}
+    }
 
 
 def test_comparison_size_limit(app_factory):
@@ -67,7 +71,7 @@ def test_comparison_size_limit(app_factory):
     body = {"scenarios": [{"scenario_id": "baseline"}, {"scenario_id": "limited_pool"}]}
     response = client.post("/api/v1/comparisons", json=body)
     assert response.status_code == 422 and response.json == {
-        "errors": {"scenarios": ["at most 1 scenarios per request, got 2"]}
+        "errors": {"scenarios": ["at most 1 scenarios per request, got 2 (FISCAL_SIM_MAX_SCENARIOS_PER_REQUEST)"]}
     }
 
 
@@ -109,8 +113,10 @@ def test_the_json_provider_writes_plain_json(app):
     assert "文" in text
 
 
-def test_an_unexpected_failure_is_a_json_500_without_traceback(client, monkeypatch):
+def test_an_unexpected_failure_is_a_json_500_without_traceback(app_factory, monkeypatch):
     import fiscal_sim
+
+    client = app_factory(WORKERS=0).test_client()  # computed in this process, where the patch is
 
     def broken(scenario, overrides=None):
         raise RuntimeError("engine exploded at /secret/path.py")

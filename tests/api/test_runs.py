@@ -214,7 +214,9 @@ def test_montecarlo_is_reproducible(client):
 def test_montecarlo_limits_name_the_field(app_factory):
     client = app_factory(MAX_DRAWS_PER_REQUEST=100).test_client()
     asked = client.post("/api/v1/montecarlo", json={"scenario_id": "baseline", "draws": 101})
-    assert asked.status_code == 422 and asked.json["errors"] == {"draws": ["at most 100 draws per request, got 101"]}
+    assert asked.status_code == 422 and asked.json["errors"] == {
+        "draws": ["at most 100 draws per request, got 101 (FISCAL_SIM_MAX_DRAWS_PER_REQUEST)"]
+    }
     scenario_default = client.post(
         "/api/v1/montecarlo", json={"scenario_id": "baseline", "overrides": {"uncertainty.draws": 5000}}
     )
