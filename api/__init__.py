@@ -118,24 +118,29 @@ class Api(flask_smorest.Api):
 
 @lru_cache(maxsize=4)
 def _bundled_entries(folder: str, stamp: tuple) -> tuple:
-    """``(id, name, description, document)`` of each bundled scenario file (cached: tests start many apps).
+    """``(id, name, description, document, parent id)`` of each bundled scenario file (cached: tests start many
+    apps); a file that ``extends`` another bundled file is stored as its variant.
 
     Only read (tables inlined, ``extends``/``set`` applied), not validated, to keep boot fast: the
     bundled files are validated by the test suite, and every run validates what it loads anyway.
     """
+    import yaml
+
     from fiscal_sim import ScenarioError
     from fiscal_sim.scenario import read_document
 
     entries = []
+    stems = {p.stem for p in Path(folder).glob("*.yaml")}
     for path in sorted(Path(folder).glob("*.yaml")):
         try:
             document = read_document(path)
         except ScenarioError as exc:
             log.warning("bundled scenario %s not loaded: %s", path.name, exc.one_line())
             continue
-        entries.append(
-            (path.stem, str(document.get("name", path.stem)), str(document.get("description", "")), document)
-        )
+        extends = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("extends")
+        parent = Path(str(extends)).stem if extends and Path(str(extends)).stem in stems else None
+        name, description = str(document.get("name", path.stem)), str(document.get("description", ""))
+        entries.append((path.stem, name, description, document, parent))
     return tuple(entries)
 
 

@@ -499,15 +499,17 @@ class Store:
                 for r in session.scalars(query)
             ]
 
-    def seed(self, entries: Iterable[tuple[str, str, str, dict]]) -> int:
-        """Store ``(id, name, description, document)`` as version 1 each, only into an empty table."""
+    def seed(self, entries: Iterable[tuple]) -> int:
+        """Store ``(id, name, description, document[, parent id])`` as version 1 each, only into an empty table
+        (a parent id makes the entry a variant of that entry's version 1)."""
         entries = list(entries)
         try:
             with Session(self._writer) as session, session.begin():
                 if session.scalar(select(func.count()).select_from(ScenarioVersion)):
                     return 0
-                for scenario_id, name, description, document in entries:
-                    self._insert(session, scenario_id, 1, name, description, document, LOCAL_AUTHOR)
+                for scenario_id, name, description, document, *parent in entries:
+                    of = (parent[0], 1) if parent and parent[0] else None
+                    self._insert(session, scenario_id, 1, name, description, document, LOCAL_AUTHOR, of)
         except IntegrityError:  # another process seeded at the same moment
             return 0
         return len(entries)

@@ -26,7 +26,13 @@ class Message(str):
         return obj
 
     def text(self, lang: str = "en") -> str:
-        return catalogue.message(self.code, lang, **self.params)
+        params = self.params
+        column = params.get("column")
+        if column is not None and lang == "zh":  # a table column by its label too: 人口（population）
+            known = catalogue.column(column, "towns") or catalogue.column(column, "projects")
+            if known is not None and known.key == column and known.label(lang) != column:
+                params = {**params, "column": f"{known.label(lang)}（{column}）"}
+        return catalogue.message(self.code, lang, **params)
 
     def format(self, *args, **kwargs) -> Message:
         """marshmallow formats its error messages with the field's values; keep ours whole."""

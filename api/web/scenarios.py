@@ -40,13 +40,28 @@ def index():
     return render("index.html", **index_context())
 
 
+def in_list_order(scenarios: list) -> list:
+    """The baseline (现行体制) first, then by name; a variant right under the scenario it was made from."""
+    names = {s.id: s.name for s in scenarios}
+
+    def is_baseline(s) -> bool:
+        return s.id == "baseline" or "基准" in s.name or "baseline" in s.name.lower()
+
+    def key(s):
+        root = s.parent_id if s.parent_id in names else s.id
+        root_summary = next(r for r in scenarios if r.id == root)
+        return (not is_baseline(root_summary), names[root], root, s.id != root, s.name)
+
+    return sorted(scenarios, key=key)
+
+
 def index_context(**extra) -> dict:
     """The list, what an editor may restore, and a notice of what was just deleted."""
     may_edit = (who := auth.current()) is not None and who.may(auth.Role.EDITOR)
     deleted = runner.store().deleted() if may_edit else []
     just_deleted = next((d for d in deleted if d.id == request.args.get("deleted")), None)
     return {
-        "scenarios": runner.store().list(),
+        "scenarios": in_list_order(runner.store().list()),
         "deleted": deleted,
         "just_deleted": just_deleted,
         "errors": None,

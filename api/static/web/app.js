@@ -99,6 +99,14 @@
   }
 
   document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+  // after a failed form, the summary of its errors (or what to confirm) comes into view
+  const firstAlert = document.querySelector(".alert.error[role=alert], .alert.warn[role=alert]");
+  if (firstAlert) {
+    firstAlert.setAttribute("tabindex", "-1");
+    firstAlert.scrollIntoView({ block: "center" });
+    firstAlert.focus({ preventScroll: true });
+  }
+
   // forms that undo work ask first (delete a scenario)
   document.querySelectorAll("form[data-confirm]").forEach((form) =>
     form.addEventListener("submit", (event) => {
