@@ -61,3 +61,13 @@ def test_a_stale_delete_is_a_conflict_and_deletes_nothing(client, store, saved):
     client.post(f"/scenarios/{saved}/edit", data={**edit_form(client, saved), VAT_SHARE: "60"})
     response = client.post(f"/scenarios/{saved}/delete", data={"version": "1", "csrf_token": csrf_token(client)})
     assert response.status_code == 409 and store.get(saved).version == 2
+
+
+def test_bundled_variants_know_their_parent_and_the_list_starts_with_the_baseline(bundled_app):
+    client = bundled_app.test_client()
+    order = re.findall(r'<tr data-id="([^"]+)"', client.get("/").get_data(as_text=True))
+    assert order[0] == "baseline" and set(order) >= {"vat_returns", "pilot_reform", "standard_revenue"}
+    page = page_text(client.get("/scenarios/vat_returns"))
+    assert "变体：基于 临河县现行县乡财政体制（基准方案） 第 1 版" in page
+    row = re.search(r'<tr data-path="revenue_items.vat.split.town_share">(.*?)</tr>', page, re.S).group(1)
+    assert "35%" in row and "25%" in row
