@@ -1,5 +1,6 @@
 """The service's commands, added to ``fiscal-sim`` through the ``fiscal_sim.commands`` entry point (so the
-core's command line never imports the service): ``serve``, ``user add|list|remove``, ``token create``.
+core's command line never imports the service): ``serve``, ``user add|list|remove``, ``token create``,
+``db backup|restore``. Registering them imports nothing heavy; each command imports what it needs.
 
 Every command takes ``--database-url`` (default: ``FISCAL_SIM_DATABASE_URL``, else the SQLite file in
 ``./instance``), so users are added to the database the server uses.
@@ -45,9 +46,18 @@ def add(sub) -> None:
     _database_option(p)
     p.set_defaults(func=token_create)
 
-    from .backup import add_db_commands
-
-    add_db_commands(sub)  # fiscal-sim db backup|restore
+    db = sub.add_parser("db", help="back up or restore the service's database").add_subparsers(
+        dest="db_command", required=True, metavar="{backup,restore}"
+    )
+    p = db.add_parser("backup", help="write every table to one file (gzip-compressed JSON lines)")
+    p.add_argument("file", metavar="FILE", help="e.g. fiscal-sim-2025-01-31.jsonl.gz")
+    _database_option(p)
+    p.set_defaults(func=db_backup)
+    p = db.add_parser("restore", help="load a backup into an empty database")
+    p.add_argument("file", metavar="FILE")
+    _database_option(p)
+    p.add_argument("--replace", action="store_true", help="empty the database's tables first (in one transaction)")
+    p.set_defaults(func=db_restore)
 
 
 def _database_option(p) -> None:
@@ -61,11 +71,23 @@ def _store(args):
     return Store(database_url(settings(DATABASE_URL=args.database_url)))
 
 
+def db_backup(args) -> int:
+    from .backup import cmd_backup  # SQLAlchemy is imported when a command needs it, not to list commands
+
+    return cmd_backup(args)
+
+
+def db_restore(args) -> int:
+    from .backup import cmd_restore
+
+    return cmd_restore(args)
+
+
 def serve(args) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
-    from . import NoUserError
-    from . import serve as run_server
+    from .app import NoUserError
+    from .app import serve as run_server
 
     try:
         run_server(args.host, args.port, args.database_url)

@@ -392,7 +392,7 @@ def compute(fn: Callable[..., T], /, *args, **kwargs) -> T:
 
 def json_bytes(payload) -> bytes:
     """``payload`` as the app's JSON answer would be (Chinese readable, numpy numbers, NaN as null), in bytes."""
-    from . import JSONProvider, _finite
+    from .app import JSONProvider, _finite
 
     options = {"default": JSONProvider.default, "ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}
     try:

@@ -33,7 +33,13 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 # imported once in the forkserver, so every worker starts with them
-PRELOAD = ["api.resources", "fiscal_sim.io.records", "fiscal_sim.io.charts", "fiscal_sim.io.excel_results"]
+PRELOAD = [
+    "api.resources",
+    "fiscal_sim.io.records",
+    "fiscal_sim.io.charts",
+    "fiscal_sim.io.excel_results",
+    "scipy.optimize",  # goal seeking; imported on use in fiscal_sim, so here ahead of the first solve
+]
 STARTUP_GRACE = 60.0  # seconds a first task may wait, beyond its own limit, for the forkserver and a worker
 STOP_WAIT = 5.0  # seconds given to the pool to stop at exit
 
@@ -182,6 +188,27 @@ def pool(workers: int) -> Pool:
         if found is None:
             found = _pools[workers] = Pool(workers)
         return found
+
+
+def _ready() -> bool:
+    return True
+
+
+def warm(workers: int, timeout: float = STARTUP_GRACE) -> threading.Thread | None:
+    """Start the pool and its workers in the background (the server answers meanwhile), so the first heavy
+    request does not wait for the forkserver to import everything."""
+    if workers <= 0:
+        return None
+
+    def start():
+        try:
+            pool(workers).call(_ready, (), {}, timeout=timeout, wait=timeout)
+        except Exception:  # noqa: BLE001 - a first real request starts the pool all the same
+            log.debug("worker warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=start, name="fiscal-sim-warm-workers", daemon=True)
+    thread.start()
+    return thread
 
 
 @atexit.register

@@ -20,7 +20,7 @@ from .base import (
     render,
 )
 from .changes import describe
-from .display import display_name
+from .display import display_name, in_list_order
 from .words import t
 
 
@@ -66,7 +66,7 @@ def query_string(**changes) -> str:
 
 @bp.get("/compare")
 def compare_page():
-    scenarios = runner.store().list()
+    scenarios = in_list_order(runner.store().list())
     ids = request.args.getlist("ids")
     body = comparison_request()
     context = {

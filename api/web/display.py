@@ -285,3 +285,18 @@ def records_tables(config: dict) -> list[dict]:
             rows.append(cells)
         tables.append({"key": f.key, "title": f.label(lang()), "heads": heads, "rows": rows})
     return tables
+
+
+def in_list_order(scenarios: list) -> list:
+    """The baseline (现行体制) first, then by name; a variant right under the scenario it was made from."""
+    names = {s.id: s.name for s in scenarios}
+
+    def is_baseline(s) -> bool:
+        return s.id == "baseline" or "基准" in s.name or "baseline" in s.name.lower()
+
+    def key(s):
+        root = s.parent_id if s.parent_id in names else s.id
+        root_summary = next(r for r in scenarios if r.id == root)
+        return (not is_baseline(root_summary), names[root], root, s.id != root, s.name)
+
+    return sorted(scenarios, key=key)

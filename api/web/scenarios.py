@@ -29,7 +29,7 @@ from .base import (
     stored_version,
 )
 from .changes import changes_between
-from .display import display_name, records_tables, settings_cards
+from .display import display_name, in_list_order, records_tables, settings_cards
 from .levers import POOL, edit_overrides, field_errors, lever_rows, unusual
 from .uploads import parse_upload, validated
 from .words import field_label, label, t, words
@@ -38,21 +38,6 @@ from .words import field_label, label, t, words
 @bp.get("/")
 def index():
     return render("index.html", **index_context())
-
-
-def in_list_order(scenarios: list) -> list:
-    """The baseline (现行体制) first, then by name; a variant right under the scenario it was made from."""
-    names = {s.id: s.name for s in scenarios}
-
-    def is_baseline(s) -> bool:
-        return s.id == "baseline" or "基准" in s.name or "baseline" in s.name.lower()
-
-    def key(s):
-        root = s.parent_id if s.parent_id in names else s.id
-        root_summary = next(r for r in scenarios if r.id == root)
-        return (not is_baseline(root_summary), names[root], root, s.id != root, s.name)
-
-    return sorted(scenarios, key=key)
 
 
 def index_context(**extra) -> dict:

@@ -57,4 +57,4 @@ def test_the_documented_commands_parse(monkeypatch):
     parser = cli_module.build_parser()  # add_db_commands is a no-op once api/cli.py registers db itself
     for words in parser_commands:
         args = parser.parse_args(words)
-        assert args.func.__name__ in ("cmd_backup", "cmd_restore"), words
+        assert args.func.__name__ in ("db_backup", "db_restore"), words
