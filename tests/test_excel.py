@@ -427,7 +427,7 @@ def test_comparison_workbook_has_differences_settings_and_charts(tmp_path, three
     assert _header(wb["towns"])[0] == "scenario"
     assert {wb["towns"].cell(row=r, column=1).value for r in range(2, wb["towns"].max_row + 1)} == set(three_results)
     settings_rows = list(wb["settings that differ"].iter_rows(min_row=2, values_only=True))
-    assert settings_rows[0][:2] == ("取消试点分成", "split overrides") and settings_rows[0][3] == "[]"
+    assert settings_rows[0][:2] == ("取消试点分成", "split overrides") and settings_rows[0][3] == "—"  # none: in words
     assert "own revenue change (万元)" in _header(wb["differences by town"])
     assert len(wb["charts"]._images) == 4
     assert wb["charts"].freeze_panes is None

@@ -6,11 +6,12 @@ import math
 import re
 from datetime import datetime
 
-import yaml
 from flask import g
 
 from fiscal_sim import Scenario, catalogue
 from fiscal_sim.catalogue import PoolMode, SplitRule, Unit
+from fiscal_sim.io import settings_words
+from fiscal_sim.io.settings_words import percent
 from fiscal_sim.scenario.settings import pool_mode
 
 from ..storage import StoredScenario
@@ -64,35 +65,8 @@ def format_number(value, column: str = "", table: str | None = None) -> str:
 
 
 def format_setting(value) -> str:
-    """A setting as written: 86,420 / 0.092 / 1.06 / 是 (no rounding of small rates)."""
-    if value is None or value == [] or value == {}:
-        return "—"
-    if isinstance(value, bool):
-        return t("yes") if value else t("no")
-    if isinstance(value, (int, float)):
-        value = float(value)
-        if not math.isfinite(value):
-            return "—"
-        if value.is_integer():
-            return f"{value:,.0f}"
-        if abs(value) >= 100:
-            return f"{value:,.2f}"
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    nested = isinstance(value, (list, dict)) and any(
-        isinstance(v, (list, dict)) for v in (value.values() if isinstance(value, dict) else value)
-    )
-    if nested:  # records (split overrides, factors) in YAML's flow style, as a scenario file writes them
-        return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10**6).strip()
-    if isinstance(value, list):
-        return ", ".join(format_setting(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {format_setting(v)}" for k, v in value.items())
-    return str(value)
-
-
-def percent(value) -> str:
-    """A share as a percentage without trailing zeros: 0.5 → 50%, 0.333 → 33.3%."""
-    return f"{float(value) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+    """A setting as written, in the page's language (see :func:`fiscal_sim.io.settings_words.setting_text`)."""
+    return settings_words.setting_text(value, g.get("lang", "zh"))
 
 
 def is_negative(value) -> bool:

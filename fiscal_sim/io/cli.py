@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ScenarioError, SolveError
+from . import settings_words
 from .records import frame_records, montecarlo_records, result_records
 from .tables import csv_bytes
 
@@ -192,7 +193,10 @@ def cmd_compare(args) -> int:
         print(f"baseline: {comparison.baseline}\n{summary.T.to_string()}")
     if len(comparison.settings):
         print("\nsettings that differ from the baseline:")
-        print(comparison.settings.to_string(index=False))
+        for row in comparison.settings.itertuples(index=False):
+            config, unit = comparison.results[row.label].scenario.config, comparison.results[row.label].unit
+            old, new = (settings_words.value_text(row.path, v, unit, args.lang) for v in (row.baseline, row.scenario))
+            print(f"  {row.label}: {settings_words.label(row.path, config, args.lang)}: {old} → {new}")
     print("\nwritten: " + ", ".join(str(p) for p in written))
     return 0
 

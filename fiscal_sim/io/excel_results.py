@@ -8,7 +8,6 @@ traced to the tables of docs/model.md §1.6. Amounts keep full precision; only t
 from __future__ import annotations
 
 import io
-import json
 import math
 
 import numpy as np
@@ -19,6 +18,7 @@ from .. import catalogue
 from ..analysis.compare import summary_frame
 from ..catalogue import Text, Unit
 from ..errors import Message, ScenarioError
+from . import settings_words
 from .excel_cells import HEADER_FONT, save_workbook, style_header, write_frame
 
 RESULT_SHEETS = ("summary", "towns", "county", "revenue", "projects", "indicators")
@@ -58,13 +58,16 @@ def number_format(column: str, table: str) -> str | None:
 
 
 def localized(frame: pd.DataFrame, table: str, lang: str) -> pd.DataFrame:
-    """Choice columns (``funded``, ``gain`` …) as words in ``lang``."""
+    """Choice columns (``outcome``, ``reason`` …) as words in ``lang``, true/false columns as 是/否."""
     out = frame
     for name in frame.columns:
         col = catalogue.column(str(name), table)
         if col is not None and col.choices is not None:
             words = {c.value: c.label(lang) for c in col.choices}
             out = out.assign(**{name: frame[name].map(lambda v, w=words: w.get(v, v))})
+        elif col is not None and col.kind == "bool":
+            yes, no = settings_words.YES_NO[lang]
+            out = out.assign(**{name: frame[name].map(lambda v, y=yes, n=no: y if v is True or v == 1 else n)})
     return out
 
 
@@ -119,19 +122,17 @@ def _year_differences(years: pd.DataFrame, unit: str, lang: str) -> pd.DataFrame
     )
 
 
-def _settings(settings: pd.DataFrame, lang: str) -> pd.DataFrame:
-    def show(value):
-        if value is None:
-            return "—"
-        if isinstance(value, (list, dict)):
-            return json.dumps(value, ensure_ascii=False, default=str)
-        return value
-
-    return settings.assign(
-        path=settings["path"].map(lambda p: catalogue.path_label(p, lang)),
-        baseline=settings["baseline"].map(show),
-        scenario=settings["scenario"].map(show),
-    )
+def _settings(comparison, lang: str) -> pd.DataFrame:
+    """The settings that differ, in words (labels, shares in %, amounts with the unit; see settings_words)."""
+    settings = comparison.settings.copy()
+    for n, row in enumerate(settings.itertuples(index=False)):
+        result = comparison.results[row.label]
+        config, unit = result.scenario.config, result.unit
+        settings.iat[n, settings.columns.get_loc("path")] = settings_words.label(row.path, config, lang)
+        for column in ("baseline", "scenario"):
+            value = settings_words.value_text(row.path, getattr(row, column), unit, lang)
+            settings.iat[n, settings.columns.get_loc(column)] = value
+    return settings
 
 
 def _add_charts(wb: Workbook, results: dict, montecarlo, dpi: float, lang: str) -> None:
@@ -194,7 +195,7 @@ def build_workbook(
         _sheet(wb, comparison.towns, "differences", unit, lang, codes)
         _sheet(wb, _year_differences(comparison.years, unit, lang), "year_differences", unit, lang, codes)
         _sheet(wb, comparison.winners_losers, "winners_losers", unit, lang, codes)
-        _sheet(wb, _settings(comparison.settings, lang), "settings", unit, lang, codes)
+        _sheet(wb, _settings(comparison, lang), "settings", unit, lang, codes)
     if charts:
         _add_charts(wb, results, montecarlo, dpi, lang)
     ws = wb.create_sheet(FIELDS_SHEET.label(lang))

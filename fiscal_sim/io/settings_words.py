@@ -1,0 +1,135 @@
+"""Settings in words (设置变化): "label: old → new" with the catalogue's labels and units, in Chinese or English.
+
+One way to say what a scenario changed, used by the web page (a variant's changes, the version history, the
+comparison), the comparison workbook's settings sheet and the command line's comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import yaml
+
+from .. import catalogue
+from ..analysis.compare import settings_differences
+
+YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
+NO_CHANGE = catalogue.Text("无设置变化", "no change of settings")
+AND_MORE = catalogue.Text("，另有 {n} 处", "; {n} more")
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str  # the override path (kept for the API and tests)
+    label: str
+    old: str
+    new: str
+
+
+def setting_text(value, lang: str = "zh") -> str:
+    """A setting as written: 86,420 / 0.092 / 1.06 / 是 (no rounding of small rates); records in YAML's flow style."""
+    if value is None or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return YES_NO[lang][0 if value else 1]
+    if isinstance(value, (int, float)):
+        value = float(value)
+        if not math.isfinite(value):
+            return "—"
+        if value.is_integer():
+            return f"{value:,.0f}"
+        if abs(value) >= 100:
+            return f"{value:,.2f}"
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    nested = isinstance(value, (list, dict)) and any(
+        isinstance(v, (list, dict)) for v in (value.values() if isinstance(value, dict) else value)
+    )
+    if nested:
+        return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10**6).strip()
+    if isinstance(value, list):
+        return ", ".join(setting_text(v, lang) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {setting_text(v, lang)}" for k, v in value.items())
+    return str(value)
+
+
+def percent(value) -> str:
+    """A share as a percentage without trailing zeros: 0.5 → 50%, 0.333 → 33.3%."""
+    return f"{float(value) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def _names(config: dict) -> dict[str, str]:
+    """Record ids → their names (revenue items, functions), so a label reads 增值税, not vat."""
+    out = {}
+    for key in ("revenue_items", "expenditure_functions"):
+        for record in config.get(key) or []:
+            if record.get("name"):
+                out[str(record["id"])] = str(record["name"])
+    return out
+
+
+def label(path: str, config: dict, lang: str = "zh") -> str:
+    """A setting's path in words: 收入项目 增值税 › 分成规则 › 乡镇分成比例."""
+    names = _names(config)
+    parts = path.split(".")
+    if parts[0] == "towns" and len(parts) == 3:  # a cell of the towns table
+        known = catalogue.column(parts[2], "towns")
+        column = known.label(lang) if known is not None else parts[2]
+        return f"{catalogue.INPUT_TABLES['towns'].label(lang)} {parts[1]} › {column}"
+    text = catalogue.path_label(path, lang)
+    for record_id, name in names.items():
+        text = text.replace(f" {record_id} ›", f" {name} ›").replace(f" {record_id}", f" {name}")
+    for indicator in catalogue.AssessmentIndicator:
+        text = text.replace(f"› {indicator.value}", f"› {indicator.label(lang)}")
+    return text
+
+
+def value_text(path: str, value, unit: str, lang: str = "zh") -> str:
+    """A setting's value in words: shares and rates as %, amounts with the unit, choices by their label,
+    a record (a contract) as its fields in words."""
+    if value is None:
+        return "—"
+    field = catalogue.field(path)
+    if field is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        if field.unit in (catalogue.Unit.SHARE, catalogue.Unit.RATE):
+            return percent(value)
+        if field.unit is catalogue.Unit.MONEY:
+            return f"{setting_text(value, lang)} {unit}"
+    if field is not None and field.choices is not None and isinstance(value, str) and value in field.choices.codes():
+        return field.choices(value).label(lang)
+    if isinstance(value, list) and field is not None and field.kind == "texts":
+        return "、".join(str(v) for v in value) or "—"
+    if isinstance(value, dict) and field is not None and field.block is not None:
+        parts = [
+            f"{field.block[k].label(lang)} {value_text(f'{path}.{k}', v, unit, lang)}"
+            for k, v in value.items()
+            if k in field.block and k != "id" and v is not None
+        ]
+        return ("；" if lang == "zh" else "; ").join(parts) or "—"
+    return setting_text(value, lang)
+
+
+def describe(differences, config: dict, unit: str, lang: str = "zh") -> list[Change]:
+    """``(path, old, new)`` triples (``settings_differences``) as :class:`Change` rows; name and description,
+    which label a scenario rather than set it, are left out."""
+    return [
+        Change(path, label(path, config, lang), value_text(path, old, unit, lang), value_text(path, new, unit, lang))
+        for path, old, new in differences
+        if path not in ("name", "description")
+    ]
+
+
+def changes_between(before, after, lang: str = "zh") -> list[Change]:
+    """What changed from one Scenario to another, in words."""
+    return describe(settings_differences(before, after), after.config, after.config["unit"], lang)
+
+
+def summary(changes: list[Change], lang: str = "zh", limit: int = 3) -> str:
+    """One line for a history table: "乡镇分成比例 35% → 45%；…"."""
+    if not changes:
+        return NO_CHANGE.label(lang)
+    shown = [f"{c.label.split(' › ')[-1]} {c.old} → {c.new}" for c in changes[:limit]]
+    more = len(changes) - limit
+    sep = "；" if lang == "zh" else "; "
+    return sep.join(shown) + (AND_MORE.label(lang).format(n=more) if more > 0 else "")
