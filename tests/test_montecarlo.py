@@ -1,9 +1,14 @@
-"""Monte Carlo of GDP growth (docs/model.md §1.9): exactness at sd = 0, reproducibility, an analytic case."""
+"""Monte Carlo of GDP growth (docs/model.md §1.9): exactness at sd = 0, reproducibility, an analytic case, and the
+same numbers on a Dask cluster (§1.12)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fiscal_sim
-from fiscal_sim.analysis.montecarlo import BLOCK, MAX_CHUNK_DRAWS, bytes_per_draw, chunk_draws, growth_draws
+from fiscal_sim.analysis.montecarlo import (
+    BLOCK,
+    MAX_CHUNK_DRAWS,
+    DrawPlan,
+    bytes_per_draw,
+    chunk_draws,
+    growth_draws,
+    run_chunk,
+)
 from fiscal_sim.catalogue import MAX_DRAWS
 from fiscal_sim.engine import compile_model
 from fiscal_sim.errors import ScenarioError
@@ -283,3 +296,85 @@ def test_records_are_json(make_scenario):
     }  # fmt: skip
     assert data["pilots"][0]["town"] == "T1" and data["pilots"][0]["name"] == "甲镇"
     assert data["pilots"][0]["mean_revoked_from"] is None  # never revoked: no mean year
+
+
+# ---------------------------------------------------------------------------------------------
+# on a Dask cluster (docs/model.md §1.12)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A 2-worker LocalCluster (single-threaded worker processes) for this module's tests, closed at the end."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # a free port: the scheduler serves HTTP even without one
+            memory_limit="2GiB",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def assert_same_run(got, expected):
+    pd.testing.assert_frame_equal(got.summary, expected.summary, check_exact=True)
+    pd.testing.assert_frame_equal(got.pilots, expected.pilots, check_exact=True)
+    assert got.samples.keys() == expected.samples.keys()
+    for name, values in expected.samples.items():
+        np.testing.assert_array_equal(got.samples[name], values, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ["baseline", "pilot_assessment"])
+def test_a_cluster_gives_the_numbers_of_one_process_whatever_the_chunk_size(client, name):
+    scenario = fiscal_sim.load_scenario(SCENARIOS / f"{name}.yaml", {"uncertainty.gdp_growth_sd": 0.03})
+    alone = fiscal_sim.montecarlo(scenario, draws=200, seed=11)
+    assert alone.chunk_size == 224  # one chunk in process
+    spread = fiscal_sim.montecarlo(scenario, draws=200, seed=11, client=client)
+    assert spread.chunk_size == 64  # about two chunks per worker thread: 4 chunks, the last short
+    assert_same_run(spread, alone)
+    for size in (32, 96):
+        assert_same_run(fiscal_sim.montecarlo(scenario, 200, 11, client, chunk_size=size), alone)
+    if name == "pilot_assessment":  # the revocation counts of the chunks add up
+        assert 0 < alone.pilots["p_revoked"].max() and alone.pilots["p_revoked"].min() < 1
+
+
+def test_progress_on_a_cluster_counts_the_draws_done(client, make_scenario):
+    calls = []
+    fiscal_sim.montecarlo(
+        with_uncertainty(make_scenario(), draws=100),
+        client=client,
+        chunk_size=32,
+        progress=lambda d, n: calls.append((d, n)),
+    )
+    assert len(calls) == 4 and calls[-1] == (100, 100)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and {n for _, n in calls} == {100}
+
+
+def test_a_client_must_be_a_dask_client(make_scenario):
+    with pytest.raises(ScenarioError) as info:
+        fiscal_sim.montecarlo(with_uncertainty(make_scenario()), client="tcp://127.0.0.1:8786")
+    assert "client" in info.value.errors and "dask.distributed.Client" in info.value.one_line()
+
+
+def test_what_travels_is_the_model_once_and_draw_ranges(make_scenario):
+    # a chunk is the plan (pickled once per worker) plus two integers; it returns (draws, years) samples
+    scenario = fiscal_sim.load_scenario(with_uncertainty(make_scenario()))
+    central = fiscal_sim.simulate(scenario)
+    plan = DrawPlan(central.model, None, np.flatnonzero(central.model.pilot0), 7, 0.02, 0.5, 64)
+    chunk = pickle.loads(pickle.dumps(run_chunk(pickle.loads(pickle.dumps(plan)), 32, 64)))
+    assert (chunk.start, chunk.stop) == (32, 64)
+    assert {name: v.shape for name, v in chunk.samples.items()} == {name: (32, 2) for name in SERIES}
+    whole = fiscal_sim.montecarlo(scenario)
+    for name, values in chunk.samples.items():
+        np.testing.assert_array_equal(values, whole.samples[name][32:64])
+
+
+def test_importing_fiscal_sim_does_not_import_dask():
+    code = "import sys, fiscal_sim, fiscal_sim.io.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
