@@ -378,3 +378,20 @@ def test_importing_fiscal_sim_does_not_import_dask():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
+
+def test_the_montecarlo_command_on_local_workers_and_on_a_scheduler(capsys, tmp_path, client):
+    from fiscal_sim.io.cli import main
+
+    argv = ["montecarlo", str(SCENARIOS / "baseline.yaml"), "--draws", "96", "--seed", "5", "--out"]
+    runs = {
+        "alone": [],
+        "scheduler": ["--scheduler", client.scheduler.address],
+        "workers": ["--workers", "1"],  # starts and closes its own LocalCluster
+    }
+    for name, option in runs.items():
+        assert main([*argv, str(tmp_path / name), *option]) == 0, name
+        _, err = capsys.readouterr()
+        assert err == "", (name, err)
+    for name in ("scheduler", "workers"):
+        for table in ("summary.csv", "pilots.csv"):
+            assert (tmp_path / name / table).read_bytes() == (tmp_path / "alone" / table).read_bytes(), (name, table)

@@ -1,11 +1,12 @@
 """Parameter sweeps (docs/model.md §1.12): the frame, hand-computed values on the tiny county, checks
-before anything runs, and the same frame on a Dask cluster."""
+before anything runs, the same frame on a Dask cluster, and the ``fiscal-sim sweep`` command."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,6 +14,8 @@ import fiscal_sim
 from fiscal_sim.analysis import sweep as sweep_module
 from fiscal_sim.analysis.sweep import MAX_COMBINATIONS
 from fiscal_sim.errors import ScenarioError
+from fiscal_sim.io.charts import make_sweep_chart
+from fiscal_sim.io.cli import main
 from fiscal_sim.result import INDICATOR_COLUMNS
 
 BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
@@ -160,3 +163,84 @@ def test_on_a_cluster_bad_values_fail_before_anything_is_sent(client, make_scena
     assert "1.5" in info.value.one_line()
     with pytest.raises(ScenarioError):
         fiscal_sim.sweep(make_scenario(), {SHARE: [0.5]}, client=object())
+
+
+# ---------------------------------------------------------------------------------------------
+# the chart and the command
+
+
+def test_the_chart_words_come_from_the_catalogue(make_scenario):
+    from matplotlib.text import Text
+
+    table = fiscal_sim.sweep(make_scenario(), {SHARE: [0.3, 0.5], POOL: [50, 100]})
+    fig = make_sweep_chart(table, [SHARE, POOL], "county_balance", 2022, "万元", lang="zh")
+    texts = {t.get_text() for t in fig.findobj(Text)}
+    assert "参数扫描：县级收支余额（2022年）" in texts
+    assert "收入项目 vat › 分成规则 › 乡镇分成比例" in texts and "县级收支余额（万元）" in texts
+    assert {"295", "260"} <= texts  # each cell says its value
+    line = make_sweep_chart(table[table[POOL] == 50], [SHARE], "coverage", 2021, "万元", lang="en")
+    texts = {t.get_text() for t in line.findobj(Text)}
+    assert "Parameter sweep: coverage (2021)" in texts and "revenue items vat › split rule › town share" in texts
+
+
+def run_cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_sweep_command_writes_a_table_and_a_heat_map(capsys, tmp_path):
+    argv = ["sweep", BASELINE, "--param", SHARE, "--values", "0.3,0.45,0.6", "--param", POOL, "--values", "3000,4500"]
+    code, out, err = run_cli(capsys, *argv, "--out", tmp_path, "--year", 2019)
+    assert code == 0 and err == ""
+    assert "6 combinations, county_balance in 2019" in out
+    raw = (tmp_path / "sweep.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    table = pd.read_csv(tmp_path / "sweep.csv", encoding="utf-8-sig")
+    assert list(table.columns) == [SHARE, POOL, *INDICATOR_COLUMNS]
+    expected = fiscal_sim.sweep(BASELINE, {SHARE: [0.3, 0.45, 0.6], POOL: [3000, 4500]})
+    np.testing.assert_allclose(table["county_balance"], expected["county_balance"], rtol=1e-9)
+    assert (tmp_path / "sweep.png").read_bytes().startswith(b"\x89PNG")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_the_sweep_command_on_a_cluster_with_one_parameter(capsys, tmp_path, client):
+    address = client.scheduler.address
+    argv = ["sweep", BASELINE, "--param", SHARE, "--values", "0.3,0.5", "--metric", "gini_after"]
+    code, out, err = run_cli(capsys, *argv, "--scheduler", address, "--out", tmp_path / "cluster")
+    assert code == 0 and err == ""
+    code, _, _ = run_cli(capsys, *argv, "--out", tmp_path / "alone")
+    assert code == 0
+    assert (tmp_path / "cluster" / "sweep.csv").read_bytes() == (tmp_path / "alone" / "sweep.csv").read_bytes()
+    assert (tmp_path / "cluster" / "sweep.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--param", "general_transfer.poool", "--values", "1,2"], "general_transfer.poool: no such path"),
+        (["--param", SHARE, "--values", "0.3,1.5"], "got 1.5"),
+        (["--param", SHARE, "--values", "0.3,,0.5"], "an empty value"),
+        (["--param", SHARE, "--values", "0.3", "--param", POOL], "one --values"),
+        (["--param", SHARE, "--values", "0.3", "--param", SHARE, "--values", "0.5"], "given twice"),
+        (["--param", SHARE, "--values", "0.3", "--metric", "balance"], "--metric must be one of"),
+        (["--param", SHARE, "--values", "0.3", "--year", "1990"], "--year must be a simulated year"),
+        (["--param", SHARE, "--values", "0.3", "--workers", "2", "--scheduler", "tcp://x:1"], "not allowed with"),
+        (["--param", SHARE, "--values", "0.3", "--workers", "0"], "--workers must be at least 1"),
+    ],
+)
+def test_sweep_command_errors_are_one_line(capsys, tmp_path, extra, message):
+    code, out, err = run_cli(capsys, "sweep", BASELINE, *extra, "--out", tmp_path)
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert message in err
+    assert not (tmp_path / "sweep.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["sweep", "montecarlo"])
+@pytest.mark.parametrize("option", [["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:8786"]])
+def test_without_dask_the_cluster_options_say_what_to_install(capsys, monkeypatch, tmp_path, command, option):
+    monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # `import distributed` fails
+    extra = ["--param", SHARE, "--values", "0.3"] if command == "sweep" else ["--draws", "32"]
+    code, out, err = run_cli(capsys, command, BASELINE, *extra, *option, "--out", tmp_path)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f'{option[0]} needs Dask, which is not installed: pip install "fiscal-sim[dask]"' in err
