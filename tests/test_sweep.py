@@ -3,7 +3,6 @@ before anything runs, the same frame on a Dask cluster, and the ``fiscal-sim swe
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -26,18 +25,10 @@ POOL = "general_transfer.pool"
 @pytest.fixture(scope="module")
 def client():
     """A 2-worker LocalCluster (single-threaded worker processes) for this module's tests, closed at the end."""
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # a free port: the scheduler serves HTTP even without one
-            memory_limit="2GiB",
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    pytest.importorskip("distributed")
+    from fiscal_sim.analysis.workers import local_cluster
+
+    with local_cluster(2, memory_limit="2GiB") as client:
         yield client
 
 

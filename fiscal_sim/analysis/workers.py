@@ -4,12 +4,15 @@ Monte Carlo chunks and sweep combinations are independent runs of the model. Wit
 ``dask.distributed.Client`` they run on its workers: what they share (a compiled model, a scenario)
 is sent to every worker once, and each task carries only its own small arguments. Results come back
 as they finish; the callers put each in its place, so the numbers never depend on the order or on
-how the work was cut. Nothing here imports Dask: it is used through the client the caller passes.
+how the work was cut. Dask is imported only by :func:`local_cluster`; the rest uses the client the
+caller passes.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from ..errors import ScenarioError
 
@@ -49,3 +52,29 @@ def run_on_client(client, func: Callable, shared, arguments: Iterable[tuple]) ->
             yield result
     finally:
         client.cancel([*futures, shared_future])
+
+
+@contextmanager
+def local_cluster(n_workers: int, memory_limit: str | int = "auto") -> Iterator:
+    """A ``dask.distributed.Client`` on a new LocalCluster of ``n_workers`` single-threaded worker
+    processes, closed on exit.
+
+    The workers start without Dask's default ``MALLOC_TRIM_THRESHOLD_=65536``: setting it switches off
+    glibc's adaptive mmap threshold, so every large numpy temporary of the engine is mapped and unmapped
+    afresh, which doubled the CPU time of a Monte Carlo chunk (benchmarks/bench_dask.py). The dashboard
+    asks for a free port (the scheduler serves HTTP even without one; the default 8787 may be taken).
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            memory_limit=memory_limit,
+            silence_logs=logging.ERROR,
+        )
+    with cluster, Client(cluster) as client:
+        yield client

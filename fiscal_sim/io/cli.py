@@ -251,7 +251,7 @@ def _client(args) -> Iterator:
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         raise UsageError(f"{option} needs Dask, which is not installed: {DASK_HINT}") from None
     if scheduler is not None:
@@ -262,18 +262,9 @@ def _client(args) -> Iterator:
         with client:
             yield client
         return
-    import logging
+    from ..analysis.workers import local_cluster
 
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # a free port: the scheduler serves HTTP even without one
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(workers) as client:
         yield client
 
 
