@@ -9,7 +9,8 @@ the central run's (专项资金按中心情景安排).
 Reproducibility: draws are generated in fixed blocks of :data:`BLOCK` draws, block b from its own
 generator ``default_rng(SeedSequence(seed, spawn_key=(b,)))`` (= ``SeedSequence(seed).spawn(…)[b]``),
 and chunks are whole blocks. The same seed therefore gives the same numbers whatever chunk size the
-memory bound (or the caller) picks.
+memory bound (or the caller) picks (to rounding in a large county under need-adjusted rationing, whose
+sums over the towns depend on which towns have a gap in the chunk: docs/model.md §1.12).
 
 Beyond one process (docs/model.md §1.12): with a ``dask.distributed.Client`` the chunks run on its
 workers. Each worker gets the compiled model once (a :class:`DrawPlan`) and, per chunk, only its draw
@@ -203,7 +204,8 @@ def montecarlo(
 
     ``client``, a ``dask.distributed.Client``, runs the chunks on its workers (docs/model.md §1.12);
     by default a chunk then also fits in half a worker's memory per thread, and the draws are cut into
-    about two chunks per worker thread. The numbers are the same as in process, whatever the chunk size.
+    about two chunks per worker thread. The numbers are those of a run in process cut into the same
+    chunks, bit for bit; cut differently they agree to rounding (docs/model.md §1.12).
     """
     scenario = as_scenario(scenario)
     draws, seed, sd, common_share = _settings(scenario, draws, seed)
