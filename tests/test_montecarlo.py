@@ -420,19 +420,28 @@ def test_importing_fiscal_sim_does_not_import_dask():
     assert out.strip() == "[]"
 
 
-def test_the_montecarlo_command_on_local_workers_and_on_a_scheduler(capsys, tmp_path, client):
+def test_the_montecarlo_command_on_local_workers_and_on_a_scheduler(capsys, monkeypatch, tmp_path, client):
+    from contextlib import contextmanager
+
+    from fiscal_sim.analysis import workers
     from fiscal_sim.io.cli import main
 
+    started = []
+
+    @contextmanager
+    def local_cluster(n_workers):  # the fixture's cluster stands in for a new one (local_cluster starts it)
+        started.append(n_workers)
+        yield client
+        started.append("closed")
+
+    monkeypatch.setattr(workers, "local_cluster", local_cluster)
     argv = ["montecarlo", str(SCENARIOS / "baseline.yaml"), "--draws", "96", "--seed", "5", "--out"]
-    runs = {
-        "alone": [],
-        "scheduler": ["--scheduler", client.scheduler.address],
-        "workers": ["--workers", "1"],  # starts and closes its own LocalCluster
-    }
+    runs = {"alone": [], "scheduler": ["--scheduler", client.scheduler.address], "workers": ["--workers", "3"]}
     for name, option in runs.items():
         assert main([*argv, str(tmp_path / name), *option]) == 0, name
         _, err = capsys.readouterr()
         assert err == "", (name, err)
+    assert started == [3, "closed"]
     for name in ("scheduler", "workers"):
         for table in ("summary.csv", "pilots.csv"):
             assert (tmp_path / name / table).read_bytes() == (tmp_path / "alone" / table).read_bytes(), (name, table)
