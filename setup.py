@@ -34,7 +34,10 @@ setup(
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.2,<4"],  # FISCAL_SIM_DATABASE_URL=postgresql+psycopg://…
+        # running Monte Carlo draws and parameter sweeps on a Dask cluster (docs/model.md §1.12)
+        "dask": ["dask[distributed]>=2024.6,<2028"],
         "test": [
+            "dask[distributed]>=2024.6,<2028",  # the cluster tests (tests/test_montecarlo.py, tests/test_sweep.py)
             "pytest>=8,<10",
             "hypothesis>=6.100,<7",
             "ruff>=0.8,<1",

@@ -1,7 +1,7 @@
 """fiscal-sim: county–town revenue sharing, transfers and pilot assessment (县乡财政体制模拟).
 
 The public surface: :func:`load_scenario`, :func:`simulate`, :func:`compare`, :func:`montecarlo`,
-:func:`solve`, :func:`optimize` and the types they return. The model is explained in docs/model.md.
+:func:`solve`, :func:`optimize`, :func:`sweep` and the types they return. The model is explained in docs/model.md.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from .analysis.compare import Comparison, compare
 from .analysis.goal_seek import SolveResult, solve
 from .analysis.montecarlo import MonteCarloResult, montecarlo
 from .analysis.optimize import OptimizeResult, optimize
+from .analysis.sweep import sweep
 from .errors import Message, ScenarioError, SolveError
 from .result import Result, simulate
 from .scenario import Scenario, load_scenario, register_reader
@@ -33,5 +34,6 @@ __all__ = [
     "optimize",
     "simulate",
     "solve",
+    "sweep",
 ]
 __version__ = "0.2.0"

@@ -1,9 +1,14 @@
-"""Monte Carlo of GDP growth (docs/model.md §1.9): exactness at sd = 0, reproducibility, an analytic case."""
+"""Monte Carlo of GDP growth (docs/model.md §1.9): exactness at sd = 0, reproducibility, an analytic case, and the
+same numbers on a Dask cluster (§1.12)."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fiscal_sim
-from fiscal_sim.analysis.montecarlo import BLOCK, MAX_CHUNK_DRAWS, bytes_per_draw, chunk_draws, growth_draws
+from fiscal_sim.analysis.montecarlo import (
+    BLOCK,
+    MAX_CHUNK_DRAWS,
+    DrawPlan,
+    bytes_per_draw,
+    chunk_draws,
+    growth_draws,
+    run_chunk,
+)
 from fiscal_sim.catalogue import MAX_DRAWS
 from fiscal_sim.engine import compile_model
 from fiscal_sim.errors import ScenarioError
@@ -283,3 +296,152 @@ def test_records_are_json(make_scenario):
     }  # fmt: skip
     assert data["pilots"][0]["town"] == "T1" and data["pilots"][0]["name"] == "甲镇"
     assert data["pilots"][0]["mean_revoked_from"] is None  # never revoked: no mean year
+
+
+# ---------------------------------------------------------------------------------------------
+# on a Dask cluster (docs/model.md §1.12)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A 2-worker LocalCluster (single-threaded worker processes) for this module's tests, closed at the end."""
+    pytest.importorskip("distributed")
+    from fiscal_sim.analysis.workers import local_cluster
+
+    with local_cluster(2, memory_limit="2GiB") as client:
+        yield client
+
+
+def assert_same_run(got, expected):
+    pd.testing.assert_frame_equal(got.summary, expected.summary, check_exact=True)
+    pd.testing.assert_frame_equal(got.pilots, expected.pilots, check_exact=True)
+    assert got.samples.keys() == expected.samples.keys()
+    for name, values in expected.samples.items():
+        np.testing.assert_array_equal(got.samples[name], values, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ["baseline", "pilot_assessment"])
+def test_a_cluster_gives_the_numbers_of_one_process_whatever_the_chunk_size(client, name):
+    scenario = fiscal_sim.load_scenario(SCENARIOS / f"{name}.yaml", {"uncertainty.gdp_growth_sd": 0.03})
+    alone = fiscal_sim.montecarlo(scenario, draws=200, seed=11)
+    assert alone.chunk_size == 224  # one chunk in process
+    spread = fiscal_sim.montecarlo(scenario, draws=200, seed=11, client=client)
+    assert spread.chunk_size == 64  # about two chunks per worker thread: 4 chunks, the last short
+    assert_same_run(spread, alone)
+    for size in (32, 96):
+        assert_same_run(fiscal_sim.montecarlo(scenario, 200, 11, client, chunk_size=size), alone)
+    if name == "pilot_assessment":  # the revocation counts of the chunks add up
+        assert 0 < alone.pilots["p_revoked"].max() and alone.pilots["p_revoked"].min() < 1
+
+
+def large_county(n_towns: int = 300) -> dict:
+    """Short of money, need-adjusted: most of 300 towns have a gap and share a pool of half the need."""
+    rng = np.random.default_rng(0)
+    towns = [
+        {
+            "id": f"T{i:03d}", "name": f"镇{i}", "pilot": i % 5 == 0, "population": float(rng.integers(5000, 50000)),
+            "area_km2": 10.0, "gdp": float(rng.uniform(1e4, 1e5)), "vat": float(rng.uniform(50, 500)),
+            "students": float(rng.integers(100, 3000)),
+        }
+        for i in range(n_towns)
+    ]  # fmt: skip
+    return {
+        "schema_version": 1,
+        "name": "large",
+        "years": [2021, 2025],
+        "towns": towns,
+        "revenue_items": [{"id": "vat", "split": {"rule": "proportional", "town_share": 0.5}}],
+        "expenditure_functions": [
+            {"id": "admin", "driver": "one", "unit_cost": 200, "town_share": 1.0},
+            {"id": "edu", "driver": "students", "unit_cost": 0.1, "town_share": 0.5},
+        ],
+        "county": {"own_revenue": 1e5},
+        "general_transfer": {"pool": 20000, "rationing": "need_adjusted"},
+        "growth": {"gdp": 0.05},
+        "uncertainty": {"draws": 192, "seed": 5, "gdp_growth_sd": 0.05, "common_share": 0.3},
+    }
+
+
+def test_a_large_county_agrees_to_rounding_however_the_draws_are_cut(client):
+    """The rationing sums over the towns with a gap in any draw of a chunk; past 128 such towns numpy's pairwise
+    sums group them differently for a different cut, so the last bit of a transfer may differ: runs cut alike
+    agree bit for bit, others to rounding (docs/model.md §1.12: 1e-9 relative)."""
+    scenario = fiscal_sim.load_scenario(large_county())
+    alone = fiscal_sim.montecarlo(scenario)
+    assert alone.chunk_size == 192
+    assert_same_run(fiscal_sim.montecarlo(scenario, client=client, chunk_size=192), alone)
+    for other in (fiscal_sim.montecarlo(scenario, client=client), fiscal_sim.montecarlo(scenario, chunk_size=32)):
+        assert other.chunk_size in (64, 32)
+        pd.testing.assert_frame_equal(other.pilots, alone.pilots, check_exact=True)
+        pd.testing.assert_frame_equal(other.summary, alone.summary, check_exact=False, rtol=1e-9, atol=0.0)
+        for name, values in alone.samples.items():
+            np.testing.assert_allclose(other.samples[name], values, rtol=1e-9, atol=0.0, err_msg=name)
+
+
+def test_progress_on_a_cluster_counts_the_draws_done(client, make_scenario):
+    calls = []
+    fiscal_sim.montecarlo(
+        with_uncertainty(make_scenario(), draws=100),
+        client=client,
+        chunk_size=32,
+        progress=lambda d, n: calls.append((d, n)),
+    )
+    assert len(calls) == 4 and calls[-1] == (100, 100)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and {n for _, n in calls} == {100}
+
+
+def test_local_workers_keep_the_adaptive_malloc_threshold(client):
+    # Dask's default MALLOC_TRIM_THRESHOLD_ doubles the engine's CPU time on a worker (local_cluster's docstring)
+    assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
+
+
+def test_a_client_must_be_a_dask_client(make_scenario):
+    with pytest.raises(ScenarioError) as info:
+        fiscal_sim.montecarlo(with_uncertainty(make_scenario()), client="tcp://127.0.0.1:8786")
+    assert "client" in info.value.errors and "dask.distributed.Client" in info.value.one_line()
+
+
+def test_what_travels_is_the_model_once_and_draw_ranges(make_scenario):
+    # a chunk is the plan (pickled once per worker) plus two integers; it returns (draws, years) samples
+    scenario = fiscal_sim.load_scenario(with_uncertainty(make_scenario()))
+    central = fiscal_sim.simulate(scenario)
+    plan = DrawPlan(central.model, None, np.flatnonzero(central.model.pilot0), 7, 0.02, 0.5, 64)
+    chunk = pickle.loads(pickle.dumps(run_chunk(pickle.loads(pickle.dumps(plan)), 32, 64)))
+    assert (chunk.start, chunk.stop) == (32, 64)
+    assert {name: v.shape for name, v in chunk.samples.items()} == {name: (32, 2) for name in SERIES}
+    whole = fiscal_sim.montecarlo(scenario)
+    for name, values in chunk.samples.items():
+        np.testing.assert_array_equal(values, whole.samples[name][32:64])
+
+
+def test_importing_fiscal_sim_does_not_import_dask():
+    code = "import sys, fiscal_sim, fiscal_sim.io.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_montecarlo_command_on_local_workers_and_on_a_scheduler(capsys, monkeypatch, tmp_path, client):
+    from contextlib import contextmanager
+
+    from fiscal_sim.analysis import workers
+    from fiscal_sim.io.cli import main
+
+    started = []
+
+    @contextmanager
+    def local_cluster(n_workers):  # the fixture's cluster stands in for a new one (local_cluster starts it)
+        started.append(n_workers)
+        yield client
+        started.append("closed")
+
+    monkeypatch.setattr(workers, "local_cluster", local_cluster)
+    argv = ["montecarlo", str(SCENARIOS / "baseline.yaml"), "--draws", "96", "--seed", "5", "--out"]
+    runs = {"alone": [], "scheduler": ["--scheduler", client.scheduler.address], "workers": ["--workers", "3"]}
+    for name, option in runs.items():
+        assert main([*argv, str(tmp_path / name), *option]) == 0, name
+        _, err = capsys.readouterr()
+        assert err == "", (name, err)
+    assert started == [3, "closed"]
+    for name in ("scheduler", "workers"):
+        for table in ("summary.csv", "pilots.csv"):
+            assert (tmp_path / name / table).read_bytes() == (tmp_path / "alone" / table).read_bytes(), (name, table)

@@ -9,7 +9,13 @@ the central run's (专项资金按中心情景安排).
 Reproducibility: draws are generated in fixed blocks of :data:`BLOCK` draws, block b from its own
 generator ``default_rng(SeedSequence(seed, spawn_key=(b,)))`` (= ``SeedSequence(seed).spawn(…)[b]``),
 and chunks are whole blocks. The same seed therefore gives the same numbers whatever chunk size the
-memory bound (or the caller) picks.
+memory bound (or the caller) picks (to rounding in a large county under need-adjusted rationing, whose
+sums over the towns depend on which towns have a gap in the chunk: docs/model.md §1.12).
+
+Beyond one process (docs/model.md §1.12): with a ``dask.distributed.Client`` the chunks run on its
+workers. Each worker gets the compiled model once (a :class:`DrawPlan`) and, per chunk, only its draw
+range; it returns a :class:`ChunkResult` (the chunk's ``(draws, years)`` samples and its revocation
+counts), which the caller puts in place exactly as the in-process loop does. Dask is imported only then.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from ..errors import Message, ScenarioError
 from ..numbers import is_integer
 from ..result import Result, simulate
 from ..scenario import Scenario, as_scenario
+from .workers import check_client, client_budget, client_threads, run_on_client
 
 BLOCK = 32  # draws per random-number block; fixed, so the numbers do not depend on the chunk size
 MEMORY_BUDGET = 1 << 30  # bytes a chunk's arrays may take (about 1 GB)
@@ -142,10 +149,47 @@ def growth_draws(central: np.ndarray, sd: float, common_share: float, seed: int,
 # the run
 
 
+@dataclass(frozen=True)
+class DrawPlan:
+    """What every chunk of a run shares: the compiled model, the central run's special transfers and the
+    random settings. Sent to each worker once; a chunk is then just its draw range."""
+
+    model: Model
+    fixed: tuple[np.ndarray, np.ndarray] | None  # grants and co-financing of the central run (or None)
+    pilots: np.ndarray  # positions of the base-year pilots
+    seed: int
+    sd: float
+    common_share: float
+    draws: int  # of the whole run (the last block may be short)
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk returns: its draw range, the ``(stop − start, years)`` samples of each summary
+    series and the revocation counts of its draws (added exactly by the caller)."""
+
+    start: int
+    stop: int
+    samples: dict
+    tally: RevocationTally
+
+
+def run_chunk(plan: DrawPlan, start: int, stop: int) -> ChunkResult:
+    """Draws ``start…stop`` (block-aligned) of the run: the same numbers wherever it runs."""
+    model = plan.model
+    growth = growth_draws(model.growth, plan.sd, plan.common_share, plan.seed, start, stop, plan.draws)
+    trace = run(model, growth, detail=False, fixed_special=plan.fixed, town_outputs=())
+    county = trace.arrays["county"]
+    samples = {name: np.array(county[source], dtype=np.float64) for name, source in SUMMARY_SERIES.items()}
+    tally = RevocationTally.empty(len(plan.pilots)).add(trace.revoked_year[:, plan.pilots], model.years[-1])
+    return ChunkResult(start, stop, samples, tally)
+
+
 def montecarlo(
     scenario,
     draws: int | None = None,
     seed: int | None = None,
+    client=None,
     *,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -157,30 +201,44 @@ def montecarlo(
     ``chunk_size`` caps the draws run at once (rounded to whole blocks of :data:`BLOCK`; by default
     as many as fit in about 1 GB, at most :data:`MAX_CHUNK_DRAWS`). ``progress(done, total)`` is
     called after each chunk.
+
+    ``client``, a ``dask.distributed.Client``, runs the chunks on its workers (docs/model.md §1.12);
+    by default a chunk then also fits in half a worker's memory per thread, and the draws are cut into
+    about two chunks per worker thread. The numbers are those of a run in process cut into the same
+    chunks, bit for bit; cut differently they agree to rounding (docs/model.md §1.12).
     """
     scenario = as_scenario(scenario)
     draws, seed, sd, common_share = _settings(scenario, draws, seed)
+    if client is not None:
+        check_client(client)
     central = simulate(scenario)
     model = central.model
     special = central.trace.special
     fixed = (special.grant_by_town, special.cofinancing_by_town) if special is not None else None
     n_years = model.growth.shape[0]
-    step = chunk_draws(model, draws, chunk_size)
+    pilots = np.flatnonzero(model.pilot0)
+    plan = DrawPlan(model, fixed, pilots, seed, sd, common_share, draws)
+    if client is None:
+        step = chunk_draws(model, draws, chunk_size)
+    else:
+        step = client_chunk_draws(model, draws, chunk_size, client)
+    ranges = [(start, min(start + step, draws)) for start in range(0, draws, step)]
 
     samples = {name: np.empty((draws, n_years)) for name in SUMMARY_SERIES}
-    pilots = np.flatnonzero(model.pilot0)
     tally = RevocationTally.empty(len(pilots))
-    for start in range(0, draws, step):
-        stop = min(start + step, draws)
-        growth = growth_draws(model.growth, sd, common_share, seed, start, stop, draws)
-        trace = run(model, growth, detail=False, fixed_special=fixed, town_outputs=())
-        county = trace.arrays["county"]
-        for name, source in SUMMARY_SERIES.items():
-            samples[name][start:stop] = county[source]
-        tally = tally.add(trace.revoked_year[:, pilots], model.years[-1])
-        del trace, growth
+    done = 0
+    if client is None:
+        chunks = (run_chunk(plan, start, stop) for start, stop in ranges)
+    else:
+        chunks = run_on_client(client, run_chunk, plan, ranges)
+    for chunk in chunks:
+        for name, values in chunk.samples.items():
+            samples[name][chunk.start : chunk.stop] = values
+        tally = tally.plus(chunk.tally)
+        done += chunk.stop - chunk.start
+        del chunk
         if progress is not None:
-            progress(stop, draws)
+            progress(done, draws)
 
     return MonteCarloResult(
         name=scenario.name,
@@ -196,6 +254,17 @@ def montecarlo(
         samples=samples,
         central=central,
     )
+
+
+def client_chunk_draws(model: Model, draws: int, chunk_size: int | None, client) -> int:
+    """Draws per chunk on a cluster: ``chunk_size`` if given; else whole blocks that fit in half of the
+    smallest worker's memory per thread (at most 1 GB, :data:`MAX_CHUNK_DRAWS` draws), and no more than
+    about two chunks per worker thread need, so every worker has work."""
+    if chunk_size is not None:
+        return chunk_draws(model, draws, chunk_size)
+    bound = chunk_draws(model, draws, None, client_budget(client, MEMORY_BUDGET))
+    share = -(-draws // (2 * client_threads(client)))
+    return min(bound, max(BLOCK, -(-share // BLOCK) * BLOCK))
 
 
 def summary_table(years: np.ndarray, samples: dict) -> pd.DataFrame:
@@ -221,6 +290,12 @@ class RevocationTally:
     @classmethod
     def empty(cls, n: int) -> RevocationTally:
         return cls(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+
+    def plus(self, other: RevocationTally) -> RevocationTally:
+        """The counts of two sets of draws together (integers: exact in any order)."""
+        return RevocationTally(
+            self.revoked + other.revoked, self.in_force + other.in_force, self.year_sum + other.year_sum
+        )
 
     def add(self, revoked_year: np.ndarray, last_year: int) -> RevocationTally:
         """Add a chunk's ``revoked_year[d, pilot]`` (0 = never)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .charts import CHART_FORMATS, CHARTS, EQUALITY_LINE, LEGEND_SCENARIO, MONTECARLO_BAND, Chart
+from .charts import CHART_FORMATS, CHARTS, EQUALITY_LINE, LEGEND_SCENARIO, MONTECARLO_BAND, SWEEP_CHART, Chart
 from .choices import (
     SPLIT_PARAMETERS,
     AssessmentIndicator,
@@ -39,7 +39,7 @@ __all__ = [
     "Shortfall",
     "INPUT_TABLES", "KEY_TOWN_COLUMNS", "LANGS", "Language", "MAX_DEPTH", "MAX_DRAWS", "MAX_TEXT", "MAX_YEARS", "MESSAGES",
     "MONTECARLO_SERIES", "Outcome", "PERCENTILES", "PoolMode", "PriorityKey", "ProjectReason", "RESULT_TABLES",
-    "Rationing", "SCENARIO", "SPLIT_PARAMETERS", "SUFFIXES", "SpecialMethod", "SplitRule", "Table", "Text",
+    "Rationing", "SCENARIO", "SPLIT_PARAMETERS", "SUFFIXES", "SWEEP_CHART", "SpecialMethod", "SplitRule", "Table", "Text",
     "Unit", "VARIANT_KEYS", "blocks", "column", "column_label", "describe_key", "field", "message", "path_label",
     "split_suffix",
 ]  # fmt: skip

@@ -56,6 +56,16 @@ CHARTS: dict[str, Chart] = {
     )
 }  # fmt: skip
 
+# the parameter-sweep chart (docs/model.md §1.12): a line over one parameter, a heat map over two;
+# {metric} is the indicator's label, {parameter} a path's label. Not one of CHARTS, which compare scenarios.
+SWEEP_CHART = Chart(
+    "sweep",
+    Text("参数扫描", "Parameter sweep"),
+    Text("参数扫描：{metric}（{year}年）", "Parameter sweep: {metric} ({year})"),
+    Text("{parameter}", "{parameter}"),
+    Text("{metric}（{unit}）", "{metric} ({unit})"),
+)
+
 # words that charts share
 LEGEND_SCENARIO = Text("方案", "scenario")
 MONTECARLO_BAND = Text("{label}：蒙特卡洛 5%–95% 区间", "{label}: Monte Carlo 5–95% band")

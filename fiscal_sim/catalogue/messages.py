@@ -111,6 +111,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the scenario has no uncertainty block: add one (draws, seed, gdp_growth_sd) or give draws",
     ),
     "mapping_required": ("方案必须是“键: 值”映射", "a scenario must be a mapping of keys to values"),
+    # parameter sweeps (docs/model.md §1.12)
+    "sweep_parameters": (
+        "须为“路径: 取值列表”映射，1 到 {max} 个参数",
+        "must map 1 to {max} scenario paths to lists of values",
+    ),
+    "sweep_values": ("须为非空的取值列表", "must be a non-empty list of values"),
+    "sweep_value": (
+        "取值须为有限的数字、文本或 true/false，收到 {value}",
+        "each value must be a finite number, text or true/false, got {value}",
+    ),
+    "sweep_duplicate": ("取值 {value} 重复", "value {value} is given twice"),
+    "sweep_combinations": ("参数组合不能超过 {max} 个，收到 {got} 个", "at most {max} combinations, got {got}"),
+    "sweep_invalid": ("{setting} 时方案无效", "the scenario is invalid with {setting}"),
     # files
     "file_not_found": ("找不到文件：{path}", "file not found: {path}"),
     "scenario_suffix": (

@@ -297,6 +297,18 @@ MONTECARLO_PILOTS = Table(
     ),
 )  # fmt: skip
 
+# a parameter sweep (docs/model.md §1.12): a column per parameter, named by its path, leads each row
+SWEEP = Table(
+    "sweep",
+    Text(
+        "参数扫描",
+        "parameter sweep",
+        "每个参数取值组合、每年一行：各参数的取值（列名为设置项路径），随后为主要指标",
+        "one row per combination of values and year: each parameter's value (the column named by its path), then the indicators",
+    ),
+    INDICATORS.columns,
+)
+
 CHART_DATA = Table(
     "chart_data",
     Text("图表数据", "chart data", "图表背后的数字", "the numbers behind a chart"),
@@ -325,7 +337,7 @@ RESULT_TABLES = {
     t.name: t
     for t in (
         TOWNS, REVENUE, COUNTY, INDICATORS, PROJECTS, REVOCATIONS, SUMMARY, DIFFERENCES, YEAR_DIFFERENCES,
-        WINNERS_LOSERS, SETTINGS, MONTECARLO_SUMMARY, MONTECARLO_PILOTS, CHART_DATA,
+        WINNERS_LOSERS, SETTINGS, MONTECARLO_SUMMARY, MONTECARLO_PILOTS, SWEEP, CHART_DATA,
     )
 }  # fmt: skip
 INPUT_TABLES = {t.name: t for t in (TOWNS_INPUT, PROJECTS_INPUT, TOWN_DATA)}

@@ -10,13 +10,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from .. import catalogue
 from ..errors import ScenarioError, SolveError
 from . import settings_words
 from .records import frame_records, montecarlo_records, result_records
@@ -26,6 +28,7 @@ FRAMES = ("towns", "county", "indicators", "revenue", "projects")
 COMMAND_GROUP = "fiscal_sim.commands"
 LANGS = ("zh", "en")
 LANG_HELP = "language of messages, explanations, workbooks and charts (default: $FISCAL_SIM_LANG or en)"
+DASK_HINT = 'pip install "fiscal-sim[dask]"'
 
 
 class UsageError(Exception):
@@ -216,9 +219,10 @@ def cmd_template(args) -> int:
 class _ProgressBar:
     """A tqdm bar on stderr that appears only once a run has taken more than a second."""
 
-    def __init__(self):
+    def __init__(self, desc: str = "Monte Carlo", unit: str = "draw"):
         self.bar = None
         self.start = None
+        self.desc, self.unit = desc, unit
 
     def __call__(self, done: int, total: int) -> None:
         import time
@@ -229,7 +233,7 @@ class _ProgressBar:
         if self.bar is None and now - self.start > 1.0 and done < total:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="draw", desc="Monte Carlo", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=total, unit=self.unit, desc=self.desc, file=sys.stderr, leave=False)
             self.bar.update(done)
         elif self.bar is not None:
             self.bar.update(done - self.bar.n)
@@ -239,12 +243,49 @@ class _ProgressBar:
             self.bar.close()
 
 
+@contextmanager
+def _client(args) -> Iterator:
+    """A ``dask.distributed.Client`` for ``--workers N`` (a LocalCluster of N single-threaded worker
+    processes, closed afterwards) or ``--scheduler ADDRESS`` (an existing cluster); None without either."""
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers is None and scheduler is None:
+        yield None
+        return
+    option = "--workers" if workers is not None else "--scheduler"
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError(f"{option} needs Dask, which is not installed: {DASK_HINT}") from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, ValueError) as exc:  # TimeoutError is an OSError
+            raise UsageError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        with client:
+            yield client
+        return
+    from ..analysis.workers import local_cluster
+
+    with local_cluster(workers) as client:
+        yield client
+
+
+def _cluster_options(p) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--workers", type=int, metavar="N", help=f"run on N local worker processes (Dask: {DASK_HINT})")
+    group.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://host:8786")
+
+
 def cmd_montecarlo(args) -> int:
     from ..analysis.montecarlo import montecarlo
 
     bar = _ProgressBar()
     try:
-        mc = montecarlo(args.file if not args.set else _scenario(args), draws=args.draws, seed=args.seed, progress=bar)
+        scenario = args.file if not args.set else _scenario(args)
+        with _client(args) as client:
+            mc = montecarlo(scenario, draws=args.draws, seed=args.seed, client=client, progress=bar)
     finally:
         bar.close()
     out = Path(args.out) if args.out else Path("out") / f"{Path(args.file).stem}_montecarlo"
@@ -279,6 +320,85 @@ def _scenario(args):
     from ..scenario import load_scenario
 
     return load_scenario(args.file, _overrides(args.set))
+
+
+def _sweep_values(path: str, text: str) -> list:
+    """``--values V1,V2,…``: each a whole number, a number, or YAML (true, false, text)."""
+    values = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            raise UsageError(f"--values for {path}: an empty value in {text!r}")
+        for parse in (int, float):
+            try:
+                values.append(parse(item))
+                break
+            except ValueError:
+                continue
+        else:
+            try:
+                values.append(yaml.safe_load(item))
+            except yaml.YAMLError:
+                raise UsageError(f"--values for {path}: cannot read value {item!r}") from None
+    return values
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def cmd_sweep(args) -> int:
+    from ..analysis.sweep import plan_sweep, run_sweep
+    from ..result import INDICATOR_COLUMNS
+    from .charts import figure_bytes, make_sweep_chart, sweep_chart_data
+
+    if len(args.param) != len(args.values):
+        raise UsageError("sweep needs one --values V1,V2,… after each --param PATH")
+    parameters = {}
+    for path, text in zip(args.param, args.values):
+        if path in parameters:
+            raise UsageError(f"--param {path} is given twice")
+        parameters[path] = _sweep_values(path, text)
+    metrics = [c for c in INDICATOR_COLUMNS if c != "year"]
+    if args.metric not in metrics:
+        raise UsageError(f"--metric must be one of {', '.join(metrics)}, got {args.metric!r}")
+    scenario = _scenario(args)
+    years = [int(y) for y in scenario.years]
+    year = years[-1] if args.year is None else args.year
+    if year not in years:
+        raise UsageError(f"--year must be a simulated year from {years[0]} to {years[-1]}, got {year}")
+    job = plan_sweep(scenario, parameters)  # every path, value and combination checked before anything runs
+
+    bar = _ProgressBar("sweep", "run")
+    try:
+        with _client(args) as client:
+            table = run_sweep(job, client, progress=bar)
+    finally:
+        bar.close()
+    paths = list(job.paths)
+    out = Path(args.out) if args.out else Path("out") / f"{Path(args.file).stem}_sweep"
+    written = [write_csv(out / "sweep.csv", table)]
+    figure = make_sweep_chart(table, paths, args.metric, year, scenario.unit, lang=args.lang)
+    data = figure_bytes(figure, "png")
+    atomic_write(out / "sweep.png", lambda p: p.write_bytes(data))
+    written.append(out / "sweep.png")
+
+    shown = sweep_chart_data(table, paths, args.metric, year)
+    for path in paths:
+        shown[path] = shown[path].map(_value_text)
+    if len(paths) == 2:
+        shown = shown.pivot(index=paths[1], columns=paths[0], values=args.metric)
+        shown = shown.reindex(index=list(dict.fromkeys(shown.index)))
+    kind = catalogue.column(args.metric, "indicators").unit
+    number = f"{{:.{kind.digits}%}}" if kind.percent else f"{{:,.{kind.digits}f}}"
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", number.format):
+        unit = f" ({scenario.unit})" if kind.money else ""
+        print(f"{scenario.name}: {len(job.combinations)} combinations, {args.metric} in {year}{unit}")
+        print(shown.to_string(index=len(paths) == 2))
+    print("\nwritten: " + ", ".join(str(p) for p in written))
+    return 0
 
 
 def cmd_solve(args) -> int:
@@ -348,7 +468,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's uncertainty.seed)")
     p.add_argument("--out", help="output folder (default out/<scenario>_montecarlo)")
     p.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv")
+    _cluster_options(p)
     p.set_defaults(func=cmd_montecarlo)
+
+    p = with_set(sub.add_parser("sweep", help="indicators over every combination of one or two settings' values"))
+    p.add_argument("file")
+    p.add_argument("--param", action="append", required=True, metavar="PATH", help="e.g. general_transfer.pool")
+    p.add_argument(
+        "--values",
+        action="append",
+        required=True,
+        metavar="V1,V2,…",
+        help="the values of the --param before it (a first value below 0: --values=-5,0,5)",
+    )
+    p.add_argument("--metric", default="county_balance", help="the indicator charted (default county_balance)")
+    p.add_argument("--year", type=int, help="the year charted (default: the last simulated year)")
+    p.add_argument("--out", help="output folder (default out/<scenario>_sweep)")
+    _cluster_options(p)
+    p.set_defaults(func=cmd_sweep)
 
     p = with_set(sub.add_parser("solve", help="find the setting that makes a metric hit a value"))
     p.add_argument("file")
