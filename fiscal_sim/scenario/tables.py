@@ -244,10 +244,13 @@ def _is_text_column(values: pd.Series) -> bool:
 def _texts(values: pd.Series, strip: bool) -> pd.Series:
     """Each cell as text (a gap is ""), as a ``str`` column."""
     if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
-        out = values.fillna("")
-        return out.str.strip() if strip else out
-    cells = ["" if _is_gap(v) else str(v) for v in values.to_numpy(object)]
-    return pd.Series([c.strip() for c in cells] if strip else cells, index=values.index, dtype="str")
+        if not strip:
+            return values.fillna("")
+        cells = [v.strip() if isinstance(v, str) else "" for v in values.to_numpy(object)]
+    else:
+        cells = ["" if _is_gap(v) else str(v) for v in values.to_numpy(object)]
+        cells = [c.strip() for c in cells] if strip else cells
+    return pd.Series(cells, index=values.index, dtype="str")
 
 
 def _column_problems(frame: pd.DataFrame, required: list[str], label: str, errors: RowErrors):
@@ -329,7 +332,9 @@ def _ids(cells: Cells, errors: RowErrors, label: str) -> pd.Series:
     ids = _texts(cells.frame["id"], strip=True)
     for pos in np.flatnonzero((ids == "").to_numpy(bool)):
         errors.add(errors.where(pos, None), Message("id_missing"))
-    repeated = (ids.duplicated(keep=False) & (ids != "")).to_numpy(bool)
+    repeated = (
+        np.zeros(len(ids), dtype=bool) if ids.is_unique else (ids.duplicated(keep=False) & (ids != "")).to_numpy(bool)
+    )
     if repeated.any():
         rows: dict[str, list[str]] = {}
         for pos, value in zip(np.flatnonzero(repeated), ids.to_numpy(object)[repeated]):
