@@ -298,7 +298,8 @@ def _plugin_commands(sub) -> None:
         entry.load()(sub)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; the plugins' only when ``command`` is not a core one (their imports are heavy)."""
     parser = OneLineParser(prog="fiscal-sim", description="County–town fiscal revenue-sharing simulation")
     default_lang = os.environ.get("FISCAL_SIM_LANG") if os.environ.get("FISCAL_SIM_LANG") in LANGS else "en"
     parser.add_argument("--lang", choices=LANGS, default=default_lang, help=LANG_HELP)
@@ -355,14 +356,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bounds", nargs=2, type=float, metavar=("LO", "HI"))
     p.set_defaults(func=cmd_solve)
 
-    _plugin_commands(sub)
+    if command not in sub.choices:
+        _plugin_commands(sub)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command word of a command line (after ``--lang X``), or None."""
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     lang = "en"
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_command_of(sys.argv[1:] if argv is None else argv)).parse_args(argv)
         lang = args.lang
         return args.func(args)
     except (ScenarioError, SolveError, UsageError) as exc:
