@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import fiscal_sim
-from fiscal_sim.io.tables import _safe_text, csv_bytes, significant
+from fiscal_sim.io.tables import _safe_text, csv_bytes, significant, write_csv_file
 
 
 def pandas_csv(frame: pd.DataFrame) -> bytes:
@@ -58,11 +58,13 @@ def test_csv_bytes_are_what_pandas_writes(frame):
     assert csv_bytes(frame) == pandas_csv(frame)
 
 
-def test_result_tables_are_what_pandas_writes(fixtures_dir):
+def test_result_tables_are_what_pandas_writes(fixtures_dir, tmp_path):
     result = fiscal_sim.simulate(fixtures_dir / "special" / "scenario.yaml")
     for name in ("towns", "county", "indicators", "revenue", "projects", "revocations"):
         frame = getattr(result, name)
         assert csv_bytes(frame) == pandas_csv(frame), name
+        write_csv_file(frame, tmp_path / f"{name}.csv")
+        assert (tmp_path / f"{name}.csv").read_bytes() == csv_bytes(frame), name
 
 
 def test_core_commands_do_not_import_the_plugins(small_dir):

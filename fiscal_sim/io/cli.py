@@ -19,7 +19,7 @@ import yaml
 
 from ..errors import ScenarioError, SolveError
 from .records import frame_records, montecarlo_records, result_records
-from .tables import csv_bytes
+from .tables import write_csv_file
 
 FRAMES = ("towns", "county", "indicators", "revenue", "projects")
 COMMAND_GROUP = "fiscal_sim.commands"
@@ -64,8 +64,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:
     """One frame as CSV (:func:`fiscal_sim.io.tables.csv_bytes`: UTF-8 with BOM, formulas kept as text)."""
-    data = csv_bytes(frame)
-    atomic_write(path, lambda p: p.write_bytes(data))
+    atomic_write(path, lambda p: write_csv_file(frame, p))
     return path
 
 

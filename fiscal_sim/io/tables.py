@@ -3,6 +3,10 @@ the Chinese), no float noise, and text that Excel would run as a formula kept as
 
 from __future__ import annotations
 
+import io
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -11,19 +15,30 @@ from .excel_cells import FORMULA_STARTS
 DIGITS = 10  # significant digits kept: 946665.0000000001 is written 946665
 
 
+_POWERS = 10.0 ** np.arange(-300, 16)  # the scales significant() multiplies by, looked up rather than raised
+
+
 def significant(values: np.ndarray, digits: int = DIGITS) -> np.ndarray:
     """``values`` rounded to ``digits`` significant digits (never more than 15 decimals).
 
     >>> significant(np.array([946665.0000000001, 0.1 + 0.2, -2.5e-12, np.nan])).tolist()
     [946665.0, 0.3, -2.5e-12, nan]
     """
-    finite = np.isfinite(values) & (values != 0)
-    magnitude = np.floor(
-        np.log10(np.abs(values, where=finite, out=np.ones_like(values)), where=finite, out=np.zeros_like(values))
-    )
-    scale = 10.0 ** np.clip(digits - 1 - magnitude, -300, 15)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.where(finite, np.round(values * scale) / scale, values)
+    scale = np.abs(values)  # becomes 10^(digits − 1 − magnitude), in place: a few passes over millions of values
+    finite = np.isfinite(scale)
+    finite &= scale != 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        np.log10(scale, out=scale, where=finite)
+        np.floor(scale, out=scale)
+        np.subtract(digits - 1, scale, out=scale)
+        np.clip(scale, -300, 15, out=scale)
+        np.nan_to_num(scale, copy=False, nan=0.0)
+        scale = _POWERS.take(scale.astype(np.intp) + 300)
+        out = np.multiply(values, scale)
+        np.round(out, out=out)
+        out /= scale
+    np.copyto(out, values, where=~finite)
+    return out
 
 
 def _safe_text(value):
@@ -34,14 +49,13 @@ def _safe_text(value):
 
 def _cell_text(value) -> str | None:
     """A cell of a text (object) column as written: a gap (or "") is empty, a formula is defused, the rest is str()."""
-    if (
-        value is None
-        or value is pd.NA
-        or (isinstance(value, float) and np.isnan(value))
-        or (isinstance(value, str) and not value)
-    ):
-        return None  # polars would write "" as a quoted empty text; pandas writes nothing
-    return _safe_text(value) if isinstance(value, str) else str(value)
+    if type(value) is str:  # most cells: one check
+        return ("'" + value if value.startswith(FORMULA_STARTS) else value) if value else None
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return _safe_text(value) or None
+    return str(value)
 
 
 def _texts(name: str, values: pd.Series):
@@ -79,6 +93,15 @@ def _column(name: str, values: pd.Series):
     return _texts(name, values)
 
 
+def _write(frame: pd.DataFrame, target) -> None:
+    """Write the frame's CSV text (see :func:`csv_bytes`) to a path or a binary file."""
+    import polars as pl
+
+    table = pl.DataFrame([_column(str(name), frame[name]) for name in frame.columns])
+    lone = len(frame.columns) == 1  # a row of one empty cell is "" (else it would read as a blank line)
+    table.write_csv(target, include_bom=True, line_terminator=os.linesep, null_value='""' if lone else "")
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The frame as CSV bytes (UTF-8 with BOM): the text pandas' ``to_csv(index=False)`` writes, floats to
     :data:`DIGITS` significant digits and formulas defused.
@@ -86,13 +109,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     Written by polars' compiled, multi-threaded CSV writer: a 100,000-town run writes 600 MB of CSV, which
     pandas formats one value at a time (about 20 times slower).
     """
-    import io
-    import os
-
-    import polars as pl
-
-    table = pl.DataFrame([_column(str(name), frame[name]) for name in frame.columns])
     buffer = io.BytesIO()
-    lone = len(frame.columns) == 1  # a row of one empty cell is "" (else it would read as a blank line)
-    table.write_csv(buffer, include_bom=True, line_terminator=os.linesep, null_value='""' if lone else "")
+    _write(frame, buffer)
     return buffer.getvalue()
+
+
+def write_csv_file(frame: pd.DataFrame, path: Path) -> None:
+    """The frame as a CSV file, the bytes :func:`csv_bytes` gives, written without holding them in memory."""
+    _write(frame, path)
