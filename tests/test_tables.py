@@ -205,3 +205,15 @@ def test_extends_merges_a_child_towns_file_by_id(tmp_path, small_dir):
     assert scenario.towns["pilot"].tolist() == [True, False, True, False]
     result = fiscal_sim.simulate(scenario)
     np.testing.assert_array_equal(result.towns["town"].unique().tolist(), ["T1", "T2", "T3", "T4"])
+
+
+def test_a_towns_workbook_reads_like_the_csv_file(tmp_path, small_dir):
+    for name in ("base.yaml", "towns.csv"):
+        shutil.copy(small_dir / name, tmp_path / name)
+    frame = pd.read_csv(small_dir / "towns.csv", dtype={"id": str})
+    frame["population"] = frame["population"].map(lambda v: f"{v:,}")  # numbers stored as text in Excel
+    frame.to_excel(tmp_path / "towns.xlsx", index=False)
+    text = (tmp_path / "base.yaml").read_text(encoding="utf-8").replace("towns: towns.csv", "towns: towns.xlsx")
+    (tmp_path / "xlsx.yaml").write_text(text, encoding="utf-8")
+    from_workbook, from_csv = load_scenario(tmp_path / "xlsx.yaml"), load_scenario(tmp_path / "base.yaml")
+    pd.testing.assert_frame_equal(from_workbook.towns, from_csv.towns)
