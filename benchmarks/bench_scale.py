@@ -20,8 +20,8 @@ the synthetic county's GDP and revenue growth, each item's split (the pilots' ow
 fiscal capacity, standard expenditure, gap and a proportional general transfer, for every simulated year.
 That is less than ``fiscal_sim.simulate`` does (need-adjusted rationing with priority and growth limits,
 assessment, county budget), so its time is a lower bound for the same work; the first year's capacity,
-standard expenditure and gap are checked against fiscal-sim's (OpenFisca computes in float32: they agree to
-about 1e-7).
+standard expenditure and gap are checked against fiscal-sim's (OpenFisca computes in float32: capacity and
+standard expenditure agree to about 1e-7 of their size; the gap, their difference, to about 1e-3 of its own).
 """
 
 from __future__ import annotations
