@@ -40,6 +40,7 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_special.py
 	$(PY) benchmarks/bench_montecarlo.py
 	$(PY) benchmarks/bench_api.py --quick

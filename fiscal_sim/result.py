@@ -84,22 +84,29 @@ class Result:
         m = self.model
         items = [i["id"] for i in m.scenario.config["revenue_items"]]
         collected, to_town = self.items
-        collected, to_town = collected.transpose(0, 2, 1), to_town.transpose(0, 2, 1)  # [t, i, k]
-        n_years, n_towns, n_items = collected.shape
-        return pd.DataFrame(
-            {
-                "year": np.repeat(m.years, n_towns * n_items),
-                "town": pd.Categorical.from_codes(
-                    np.tile(np.repeat(np.arange(n_towns), n_items), n_years), dtype=m.scenario.town_categories
-                ),
-                "item": pd.Categorical.from_codes(
-                    np.tile(np.arange(n_items), n_years * n_towns), categories=pd.Index(items, dtype=object)
-                ),
-                "collected": collected.ravel(),
-                "to_town": to_town.ravel(),
-                "to_county": (collected - to_town).ravel(),
-            }
+        n_years, n_items, n_towns = collected.shape
+        # the three amounts in one column-major block that the frame wraps (no consolidating copy)
+        block = np.empty((3, n_years, n_towns, n_items))
+        block[0] = collected.transpose(0, 2, 1)  # [t, i, k]
+        block[1] = to_town.transpose(0, 2, 1)
+        np.subtract(block[0], block[1], out=block[2])
+        frame = pd.DataFrame(block.reshape(3, -1).T, columns=["collected", "to_town", "to_county"], copy=False)
+        frame.insert(0, "year", np.repeat(m.years, n_towns * n_items))
+        frame.insert(
+            1,
+            "town",
+            pd.Categorical.from_codes(
+                np.tile(np.repeat(np.arange(n_towns), n_items), n_years), dtype=m.scenario.town_categories
+            ),
         )
+        frame.insert(
+            2,
+            "item",
+            pd.Categorical.from_codes(
+                np.tile(np.arange(n_items), n_years * n_towns), categories=pd.Index(items, dtype=object)
+            ),
+        )
+        return frame
 
     @cached_property
     def county(self) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from .. import catalogue
 from ..errors import ScenarioError, SolveError
 from . import settings_words
 from .records import frame_records, montecarlo_records, result_records
-from .tables import csv_bytes
+from .tables import write_csv_file
 
 FRAMES = ("towns", "county", "indicators", "revenue", "projects")
 COMMAND_GROUP = "fiscal_sim.commands"
@@ -68,8 +68,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:
     """One frame as CSV (:func:`fiscal_sim.io.tables.csv_bytes`: UTF-8 with BOM, formulas kept as text)."""
-    data = csv_bytes(frame)
-    atomic_write(path, lambda p: p.write_bytes(data))
+    atomic_write(path, lambda p: write_csv_file(frame, p))
     return path
 
 
@@ -422,7 +421,8 @@ def _plugin_commands(sub) -> None:
         entry.load()(sub)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; the plugins' only when ``command`` is not a core one (their imports are heavy)."""
     parser = OneLineParser(prog="fiscal-sim", description="County–town fiscal revenue-sharing simulation")
     default_lang = os.environ.get("FISCAL_SIM_LANG") if os.environ.get("FISCAL_SIM_LANG") in LANGS else "en"
     parser.add_argument("--lang", choices=LANGS, default=default_lang, help=LANG_HELP)
@@ -496,14 +496,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bounds", nargs=2, type=float, metavar=("LO", "HI"))
     p.set_defaults(func=cmd_solve)
 
-    _plugin_commands(sub)
+    if command not in sub.choices:
+        _plugin_commands(sub)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command word of a command line (after ``--lang X``), or None."""
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     lang = "en"
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_command_of(sys.argv[1:] if argv is None else argv)).parse_args(argv)
         lang = args.lang
         return args.func(args)
     except (ScenarioError, SolveError, UsageError) as exc:

@@ -1,7 +1,9 @@
 """Scenario files (docs/scenario-format.md): reading, variants (``extends``, ``set``), overrides and validation.
 
 A :class:`Scenario` is immutable in use: overrides and variants always build a new one from a deep
-copy of the document, so a variant never changes its parent.
+copy of the document, so a variant never changes its parent. The towns and projects tables are the
+exception: they are held whole (:class:`~fiscal_sim.scenario.tables.Table`, a file's frame as read or
+validated inline records) and shared by copies until an override changes one of their cells.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .. import catalogue
 from ..errors import Message, ScenarioError
 from .readers import reader_for
 from .schema import ScenarioSchema
-from .tables import boolean_column, projects_frame, read_table, towns_frame
+from .tables import Table, boolean_column, projects_frame, towns_frame
 from .variants import apply_overrides, merge
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
@@ -44,13 +46,21 @@ YamlLoader.add_implicit_resolver(
 class Scenario:
     """A validated scenario: the self-contained ``document`` and what the engine reads from it."""
 
-    document: dict  # as written (after extends/set), towns and projects inline
-    config: dict  # the document with every default filled in
+    held: dict  # as written (after extends/set), its tables held whole (Table) — see ``document``
+    config: dict  # the document with every default filled in (tables as in ``held``)
     towns: pd.DataFrame  # validated towns table, base year
     projects: pd.DataFrame | None  # validated projects table, when special transfers are set
     source: str | None = None
     classes: dict[str, np.ndarray] = field(default_factory=dict)  # boolean town classes by name
     checked_columns: tuple[str, ...] = ()  # towns columns validated as numbers
+
+    @cached_property
+    def document(self) -> dict:
+        """The self-contained document: as written (after extends/set), towns and projects as inline records.
+
+        Made on first use (a table read from a file becomes records only here).
+        """
+        return with_records(self.held)
 
     @property
     def name(self) -> str:
@@ -90,7 +100,7 @@ class Scenario:
                 p in ("special_transfers", "years") or p.startswith("special_transfers.projects") for p in paths
             ),
         }
-        return from_document(apply_overrides(self.document, overrides), source=self.source, reuse=(self, reuse))
+        return from_document(_apply(self.held, overrides), source=self.source, reuse=(self, reuse))
 
     def to_json(self) -> str:
         return json.dumps(self.document, ensure_ascii=False, default=_json_default)
@@ -119,15 +129,19 @@ def load_scenario(path_or_dict, overrides: dict[str, Any] | None = None) -> Scen
     else:
         path = Path(path_or_dict)
         source = path.name
-        document = read_document(path)
+        document = _read_document(path)
     if overrides:
-        document = apply_overrides(document, overrides, source)
+        document = _apply(document, overrides, source)
     return from_document(document, source=source)
 
 
-def read_document(path: Path, seen: tuple = ()) -> dict:
+def read_document(path: Path) -> dict:
     """The self-contained document of a scenario file: tables inlined, ``extends`` and ``set`` applied."""
-    path = Path(path)
+    return with_records(_read_document(Path(path)))
+
+
+def _read_document(path: Path, seen: tuple = ()) -> dict:
+    """The document of a scenario file with its table files held whole (:class:`Table`)."""
     suffix = path.suffix.lower()
     reader = reader_for(suffix)
     if reader is not None:
@@ -163,27 +177,29 @@ def _resolve(document: dict, base_dir: Path | None, source: str | None, seen: tu
         if parent_path in seen:
             raise ScenarioError({"extends": [Message("extends_circular", parent=str(parent_name))]}, source)
         try:
-            parent = read_document(parent_path, seen)
+            parent = _read_document(parent_path, seen)
         except ScenarioError as exc:
             detail = exc.one_line()
             raise ScenarioError(
                 {"extends": [Message("extends_failed", parent=str(parent_name), detail=detail)]}, source
             ) from None
-        document = merge(parent, document)
+        document = merge(*_records_to_merge(parent, document))
     if overrides is not None:
         if not isinstance(overrides, dict):
             raise ScenarioError({"set": [Message("set_mapping")]}, source)
-        document = apply_overrides(document, overrides, source)
+        document = _apply(document, overrides, source)
     return document
 
 
 def _inline_tables(document: dict, base_dir: Path | None, source: str | None) -> None:
+    """Read the table files a document names (held whole, as :class:`Table`)."""
+
     def inline(value, key):
         if isinstance(value, str):
             if base_dir is None:
                 raise ScenarioError({key: [Message("inline_records_only")]}, source)
             try:
-                return read_table(base_dir / value)
+                return Table.read(base_dir / value)
             except ScenarioError as exc:
                 raise ScenarioError({key: list(exc.errors.get("_schema", [exc.one_line()]))}, source) from None
         return value
@@ -195,6 +211,62 @@ def _inline_tables(document: dict, base_dir: Path | None, source: str | None) ->
         special = dict(special)
         special["projects"] = inline(special["projects"], "special_transfers.projects")
         document["special_transfers"] = special
+
+
+# ---------------------------------------------------------------------------------------------
+# tables held whole
+
+TABLE_KEYS = ("towns", "special_transfers.projects")  # where a document holds a table
+
+
+def _table(document: dict, key: str):
+    node = document
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _with_table(document: dict, key: str, value) -> dict:
+    """A shallow copy of ``document`` with the table at ``key`` replaced (nothing else copied)."""
+    head, _, rest = key.partition(".")
+    out = dict(document)
+    out[head] = _with_table(out[head], rest, value) if rest else value
+    return out
+
+
+def with_records(document: dict, keys=TABLE_KEYS) -> dict:
+    """``document`` with the tables held whole at ``keys`` as inline records (the document itself if none is)."""
+    for key in keys:
+        table = _table(document, key)
+        if isinstance(table, Table):
+            document = _with_table(document, key, table.records())
+    return document
+
+
+def _held(document: dict) -> dict:
+    """``document`` with its validated inline tables held whole, so copies and overrides share them."""
+    for key in TABLE_KEYS:
+        table = _table(document, key)
+        if isinstance(table, list):
+            document = _with_table(document, key, Table(records=table))
+    return document
+
+
+def _records_to_merge(parent: dict, child: dict) -> tuple[dict, dict]:
+    """``extends`` merges the records of a table both files give by id: those tables as records."""
+    both = [key for key in TABLE_KEYS if _table(parent, key) is not None and _table(child, key) is not None]
+    return with_records(parent, both), with_records(child, both)
+
+
+def _apply(document: dict, overrides, source: str | None = None) -> dict:
+    """:func:`apply_overrides`, with a held table made records first where an override reaches into its cells."""
+    if isinstance(overrides, dict):
+        paths = [str(p) for p in overrides]
+        touched = [key for key in TABLE_KEYS if any(p.startswith(key + ".") for p in paths)]
+        document = with_records(document, touched)
+    return apply_overrides(document, overrides, source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,9 +331,14 @@ def validate_document(document: dict, source: str | None = None) -> dict:
     """The document with defaults filled in, or a ScenarioError naming each bad key."""
     if not isinstance(document, dict):
         raise ScenarioError(Message("mapping_required"), source)
-    problem = plain_data_problem(document)
+    problem = plain_data_problem(document)  # held tables are skipped: inline ones were checked, files' are below
     if problem is not None:
         raise ScenarioError({problem[0]: [problem[1]]}, source)
+    for key in TABLE_KEYS:
+        table = _table(document, key)
+        where = table.unicode_problem(key) if isinstance(table, Table) else None
+        if where is not None:
+            raise ScenarioError({where: [Message("not_unicode")]}, source)
     try:
         return ScenarioSchema().load(document)
     except ValidationError as exc:
@@ -336,7 +413,7 @@ def _record_key(name: str, n: int, record: dict) -> str:
 
 
 def from_document(document: dict, source: str | None = None, reuse: tuple | None = None) -> Scenario:
-    """Validate a self-contained document and build the Scenario.
+    """Validate a document (tables inline, or held whole as :class:`Table`) and build the Scenario.
 
     ``reuse = (parent, {"towns": bool, "projects": bool})`` takes the parent's validated tables
     where the caller knows the document's tables are the parent's (overrides that do not touch them).
@@ -375,7 +452,7 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
         towns = parent.towns  # the same records, and every column this config names was checked
     else:
         towns = towns_frame(config["towns"], label=label, numeric_columns=numeric, signed_columns=signed, source=source)
-    town_ids = set(towns["id"])
+    town_ids = set(towns["id"].tolist())
     items = {i["id"] for i in config["revenue_items"]}
     classes = {"pilot": towns["pilot"].to_numpy(bool)}
 
@@ -437,7 +514,7 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
         )
     )
     scenario = Scenario(
-        document=document,
+        held=_held(document),
         config=config,
         towns=towns,
         projects=projects,
@@ -445,6 +522,9 @@ def from_document(document: dict, source: str | None = None, reuse: tuple | None
         classes=classes,
         checked_columns=checked,
     )
+    if parent is not None and towns is parent.towns:  # the same towns: the same categories
+        for name in ("town_categories", "name_categories"):
+            scenario.__dict__[name] = getattr(parent, name)
     scenario.town_categories, scenario.name_categories  # noqa: B018  (part of loading: built once, here)
     return scenario
 
