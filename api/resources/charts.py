@@ -18,12 +18,13 @@ TEXT = {"schema": {"type": "string"}}
 
 def render(labelled: list, request: dict, limits: dict) -> tuple[bytes, str]:
     """(In a worker.) The chart's bytes (or CSV text) and its mimetype; ``request``: the body's chart,
-    format, year, montecarlo and lang."""
+    format, year, montecarlo and lang, and the baseline label."""
     from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
     from fiscal_sim.io.tables import csv_bytes
 
     results = runner.results_of(labelled, limits)
     options = {} if request.get("year") is None else {"year": request["year"]}
+    options["baseline"] = request.get("baseline")
     if bands(request):
         options["montecarlo"] = runner.montecarlo_bands(results, limits)
     if request["format"] == "csv":
@@ -53,17 +54,20 @@ class Charts(MethodView):
         }
     )
     def post(self, body):
-        """transfers_by_town | town_budgets | county_balance | lorenz, as png | svg | csv."""
+        """transfers_by_town | town_budgets | county_balance | lorenz | changes_by_town, as png | svg | csv.
+
+        ``changes_by_town`` and ``lorenz`` measure against the ``baseline`` (default: the first scenario)."""
         # a Monte Carlo band may be drawn from a random seed: not cached
         body = {**body, "lang": runner.language()}
         return runner.cached("charts", body, answer, enabled=not body["montecarlo"])
 
 
 def answer(body: dict) -> flask.Response:
-    labelled, _ = runner.sources(body)
+    labelled, baseline = runner.sources(body)
     if bands(body):
         runner.check_band_draws(labelled)
     request = {key: body.get(key) for key in ("chart", "format", "year", "montecarlo", "lang")}
+    request["baseline"] = baseline
     data, mimetype = runner.compute(render, labelled, request, runner.limits())
     response = flask.Response(data, mimetype=mimetype)
     if body["format"] == "csv":
