@@ -14,6 +14,32 @@ blp = Blueprint("charts", __name__, url_prefix="/api/v1/charts", description="Ch
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
 TEXT = {"schema": {"type": "string"}}
+CHART_CONTENT = {  # a chart's answer (png, svg) or the numbers behind it (csv), for the OpenAPI document
+    "image/png": {"schema": {"type": "string", "format": "binary"}},
+    "image/svg+xml": TEXT,
+    "text/csv": TEXT,
+}
+
+
+def chart_or(schema, description: str) -> dict:
+    """The OpenAPI 200 response of an endpoint answering JSON (``schema``) or, asked for a chart, a chart."""
+    return {"description": description, "content": {"application/json": {"schema": schema}, **CHART_CONTENT}}
+
+
+def drawn(fmt: str, numbers, figure) -> bytes:
+    """(In a worker.) ``numbers()`` as CSV bytes for csv, else ``figure()`` rendered as png or svg."""
+    from fiscal_sim.io.charts import figure_bytes
+    from fiscal_sim.io.tables import csv_bytes
+
+    return csv_bytes(numbers()) if fmt == "csv" else figure_bytes(figure(), fmt)
+
+
+def chart_response(data: bytes, fmt: str, name: str) -> flask.Response:
+    """A chart's bytes as the answer; the numbers behind it (csv) as an attachment named ``name.csv``."""
+    response = flask.Response(data, mimetype=MIMETYPES[fmt])
+    if fmt == "csv":
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 def render(labelled: list, request: dict, limits: dict) -> tuple[bytes, str]:
@@ -43,14 +69,7 @@ class Charts(MethodView):
     @blp.arguments(ChartRequestSchema, example={**COMPARISON_EXAMPLE, "chart": "county_balance", "format": "png"})
     @blp.doc(
         responses={
-            "200": {
-                "description": "the chart (png, svg) or the numbers behind it (csv)",
-                "content": {
-                    "image/png": {"schema": {"type": "string", "format": "binary"}},
-                    "image/svg+xml": TEXT,
-                    "text/csv": TEXT,
-                },
-            }
+            "200": {"description": "the chart (png, svg) or the numbers behind it (csv)", "content": CHART_CONTENT}
         }
     )
     def post(self, body):

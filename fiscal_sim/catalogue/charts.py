@@ -93,6 +93,8 @@ ANALYSIS_CHARTS: dict[str, Chart] = {
     )
 }  # fmt: skip
 
+MONTECARLO_CHARTS = ("fan", "pilots")  # of ANALYSIS_CHARTS, those of a Monte Carlo run (POST montecarlo's chart)
+
 # words that charts share
 LEGEND_SCENARIO = Text("方案", "scenario")
 MONTECARLO_BAND = Text("{label}：蒙特卡洛 5%–95% 区间", "{label}: Monte Carlo 5–95% band")

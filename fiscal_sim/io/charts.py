@@ -36,7 +36,7 @@ from ..model.indicators import lorenz_curve, per_capita
 from .fonts import cjk_rc
 
 CHARTS = tuple(catalogue.CHARTS)
-MONTECARLO_CHARTS = ("fan", "pilots")
+MONTECARLO_CHARTS = words.MONTECARLO_CHARTS
 FAN_SERIES = ("required_transfers", "county_balance")  # one panel each
 FORMATS = ("png", "svg")
 MONTECARLO_COLUMNS = ("year", "county_balance_p5", "county_balance_p50", "county_balance_p95")
