@@ -107,7 +107,7 @@ def test_transfers_by_town_has_one_bar_per_town_and_scenario(results):
     (ax,) = fig.axes
     n_towns = len(results["基准方案"].scenario.towns)
     assert len(ax.patches) == n_towns * len(results)  # 16 towns × 2 scenarios
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(results)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(results)
     labels = [t.get_text() for t in ax.get_yticklabels()]  # horizontal bars: town names read across
     assert labels[0] == "沣河店镇" and len(labels) == n_towns
     assert ax.get_ylim()[0] > ax.get_ylim()[1]  # the first town on top
@@ -371,7 +371,7 @@ def test_the_fan_chart_is_the_monte_carlo_percentiles_and_the_central_run(mc):
         np.testing.assert_array_equal(median.get_ydata(), data[f"{series}_p50"])
         np.testing.assert_array_equal(central_line.get_ydata(), data[f"{series}_central"])
     assert [ax.get_title() for ax in fig.axes] == ["弥补缺口所需转移支付", "县级收支余额"]
-    assert fig.get_suptitle() == "GDP增长不确定性：64次模拟（随机种子 5）"
+    assert fig.get_suptitle() == "GDP增长不确定性：64次模拟（随机数种子 5）"
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
         "5%–95% 区间",
         "中位数（P50）",
@@ -433,7 +433,7 @@ def test_the_solve_curve_is_the_metric_at_each_value_and_the_solution(make_scena
     assert ax.get_xlabel() == "增值税 — 乡镇分成比例" and ax.get_ylabel() == "弥补缺口所需转移支付（万元）"
     assert fig.get_suptitle() == "弥补缺口所需转移支付（2022年）随参数的变化"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["弥补缺口所需转移支付", "目标值 80.00 万元", "求解结果：40.00%"]
+    assert legend == ["弥补缺口所需转移支付（5个取值）", "目标值 80.00 万元", "求解结果：40.00%"]
     assert [t.get_text() for t in ax.get_xticklabels()][-1].endswith("%")  # a share, shown as %
     en = solve_chart(curve, dpi=DPI, lang="en")
     assert en.axes[0].get_xlabel() == "增值税 — town share" and "solution: 40.00%" in _texts(en)

@@ -140,17 +140,29 @@ def parameter_label(path: str, config: dict | None = None, lang: str = "zh") -> 
     return " — ".join(dict.fromkeys(parts))
 
 
-def metric_words(scenario: Scenario, target: str, lang: str = "zh") -> tuple[str, catalogue.Unit | None]:
-    """A goal-seeking metric's label and unit (``county_balance``, ``county.balance``, ``towns.T03.gap``)."""
-    table, _, rest = target.partition(".")
+def _metric_column(target: str) -> tuple[str, str, str]:
+    """``(table, column, town)`` of a metric name: ``county.balance`` → ``("county", "balance", "")``."""
+    table, _, rest = str(target).partition(".")
     if table == "county" and rest:
-        col = catalogue.column(rest, "county")
-        return catalogue.column_label(rest, "county", lang), None if col is None else col.unit
+        return "county", rest, ""
     if table == "towns" and rest:
         town, _, column = rest.rpartition(".")
+        return "towns", column, town
+    return "indicators", str(target), ""
+
+
+def metric_unit(target: str) -> catalogue.Unit | None:
+    """The catalogue's unit of a goal-seeking metric (money, share, ratio …), None when it lacks it."""
+    table, column, _ = _metric_column(target)
+    col = catalogue.column(column, table)
+    return None if col is None else col.unit
+
+
+def metric_words(scenario: Scenario, target: str, lang: str = "zh") -> tuple[str, catalogue.Unit | None]:
+    """A goal-seeking metric's label and unit (``county_balance``, ``county.balance``, ``towns.T03.gap``)."""
+    table, column, town = _metric_column(target)
+    label = catalogue.column_label(column, table, lang)
+    if table == "towns":
         names = dict(zip(scenario.towns["id"].astype(str), scenario.towns["name"].astype(str)))
-        col = catalogue.column(column, "towns")
-        sep = "" if lang == "zh" else " "
-        return f"{names.get(town, town)}{sep}{catalogue.column_label(column, 'towns', lang)}", col and col.unit
-    col = catalogue.column(target, "indicators")
-    return catalogue.column_label(target, "indicators", lang), None if col is None else col.unit
+        label = f"{names.get(town, town)}{'' if lang == 'zh' else ' '}{label}"
+    return label, metric_unit(target)

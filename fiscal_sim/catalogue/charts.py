@@ -72,7 +72,7 @@ ANALYSIS_CHARTS: dict[str, Chart] = {
         Chart(
             "fan",
             Text("蒙特卡洛分位数图", "Monte Carlo fan chart"),
-            Text("GDP增长不确定性：{draws}次模拟（随机种子 {seed}）", "GDP growth uncertainty: {draws} draws (seed {seed})"),
+            Text("GDP增长不确定性：{draws}次模拟（随机数种子 {seed}）", "GDP growth uncertainty: {draws} draws (seed {seed})"),
             Text("年度", "year"),
             Text("金额（{unit}）", "amount ({unit})"),
         ),
@@ -115,4 +115,5 @@ SOLVE_CURVE = Text("{target}（{points}个取值）", "{target} ({points} values
 SOLVE_GOAL = Text("目标值 {goal}", "target {goal}")
 SOLVE_SOLUTION = Text("求解结果：{value}", "solution: {value}")
 SOLVE_NOT_REACHED = Text("搜索范围内达不到目标值", "the target is not reached in the search range")
+WITH_UNIT = Text("{label}（{unit}）", "{label} ({unit})")
 CHART_FORMATS = ("png", "svg", "csv")

@@ -300,7 +300,8 @@ def _draw_transfers(data, w: _Words, dpi):
     ax.xaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
     ax.grid(axis="x", color="#e3e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.legend(title=w.text(LEGEND_SCENARIO), loc="lower right")
+    handles, texts = ax.get_legend_handles_labels()  # under the bars: scenario names may be long
+    fig.legend(handles, texts, title=w.text(LEGEND_SCENARIO), loc="outside lower center", ncols=min(k, 4))
     return fig
 
 
@@ -673,7 +674,8 @@ def _draw_solve(data, w: _Words, dpi):
     fig = Figure(figsize=(8.0, 4.6), dpi=dpi, layout="constrained")
     ax = fig.subplots()
     grid = data[data["point"] == "grid"]
-    ax.plot(grid["value"], grid["metric"], marker="o", markersize=4, color="#1d5fa8", label=w.values["target"])
+    tried = w.text(words.SOLVE_CURVE, target=w.values["target"], points=len(grid))
+    ax.plot(grid["value"], grid["metric"], marker="o", markersize=4, color="#1d5fa8", label=tried)
     if curve.goal is not None:
         goal = w.text(words.SOLVE_GOAL, goal=shown_value(curve.goal, w.values["metric_unit"], w.values["unit"]))
         ax.axhline(curve.goal, color="#67727e", linestyle="--", linewidth=1.0, label=goal)
@@ -687,8 +689,8 @@ def _draw_solve(data, w: _Words, dpi):
     if curve.goal is not None and not len(found):
         ax.set_title(w.text(words.SOLVE_NOT_REACHED), fontsize="small", color="#b42318")
     ax.set_xlabel(w.x())
-    money = w.values["unit"] if w.values["metric_unit"] is not None and w.values["metric_unit"].money else ""
-    ax.set_ylabel(f"{w.y()}（{money}）" if money and w.lang == "zh" else f"{w.y()} ({money})" if money else w.y())
+    money = w.values["metric_unit"] is not None and w.values["metric_unit"].money
+    ax.set_ylabel(w.text(words.WITH_UNIT, label=w.y(), unit=w.values["unit"]) if money else w.y())
     for axis, unit in ((ax.xaxis, w.values["parameter_unit"]), (ax.yaxis, w.values["metric_unit"])):
         formatter = _axis_format(unit)
         if formatter is not None:
