@@ -13,6 +13,8 @@ import numbers
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from fiscal_sim import catalogue
+from fiscal_sim.analysis.curve import MAX_CURVE_POINTS, MIN_CURVE_POINTS
+from fiscal_sim.catalogue.charts import MONTECARLO_CHARTS
 from fiscal_sim.result import COUNTY_COLUMNS, INDICATOR_COLUMNS, TOWN_COLUMNS
 from fiscal_sim.scenario.schema import ScenarioSchema, SpecialTransfersSchema
 
@@ -21,6 +23,7 @@ from .storage import MAX_USER_LENGTH, MAX_VERSION
 
 CHART_NAMES = tuple(catalogue.CHARTS)
 CHART_FORMATS = catalogue.CHART_FORMATS
+MONTECARLO_CHART_NAMES = MONTECARLO_CHARTS
 MAX_LABEL = 200
 SCENARIO_ID = validate.Length(min=1, max=64)
 
@@ -242,11 +245,32 @@ class ExportRequestSchema(ComparisonRequestSchema):
     )
 
 
+def _only_with_chart(data: dict, keys: tuple[str, ...], chart_given: bool) -> None:
+    errors = {key: [f"{key} goes with chart"] for key in keys if key in data and not chart_given}
+    if errors:
+        raise ValidationError(errors)
+
+
 class MontecarloRequestSchema(ScenarioSourceSchema):
-    """POST montecarlo."""
+    """POST montecarlo: the percentiles as JSON, or with ``chart`` the run drawn (or the numbers behind it)."""
 
     draws = JsonInteger(validate=validate.Range(min=1), metadata={"description": "default: uncertainty.draws"})
     seed = JsonInteger(allow_none=True, metadata={"description": "default: uncertainty.seed"})
+    chart = fields.String(
+        validate=validate.OneOf(MONTECARLO_CHART_NAMES),
+        metadata={
+            "description": "fan: the P5–P95 band, the median and the central run of required transfers and of the"
+            " county balance by year; pilots: each pilot town's probability of losing its status. Answers the chart"
+            " (format) instead of the JSON; give the seed (the JSON answer's) to draw the same run"
+        },
+    )
+    format = fields.String(
+        validate=validate.OneOf(CHART_FORMATS), metadata={"description": "with chart: png (default), svg or csv"}
+    )
+
+    @validates_schema
+    def _chart_options(self, data, **kwargs):
+        _only_with_chart(data, ("format",), "chart" in data)
 
 
 class SolveRequestSchema(ScenarioSourceSchema):
@@ -263,12 +287,28 @@ class SolveRequestSchema(ScenarioSourceSchema):
     value = JsonFloat(required=True)
     year = JsonInteger(metadata={"description": "default: the last simulated year"})
     bounds = fields.List(JsonFloat(), validate=validate.Length(equal=2), metadata={"description": "[lo, hi]"})
+    chart = JsonBoolean(
+        load_default=False,
+        metadata={
+            "description": "true: the target metric against the parameter at evenly spaced values over the bounds,"
+            " the value asked for as a line and the solution marked, as a chart (format) instead of the JSON;"
+            " drawn also when no value reaches the target"
+        },
+    )
+    format = fields.String(
+        validate=validate.OneOf(CHART_FORMATS), metadata={"description": "with chart: png (default), svg or csv"}
+    )
+    points = JsonInteger(
+        validate=validate.Range(min=MIN_CURVE_POINTS, max=MAX_CURVE_POINTS),
+        metadata={"description": "with chart: how many values of the parameter to run (default 21)"},
+    )
 
     @validates_schema
     def _ordered_bounds(self, data, **kwargs):
         bounds = data.get("bounds")
         if bounds and not bounds[0] < bounds[1]:
             raise ValidationError(f"lo must be below hi, got {bounds}", "bounds")
+        _only_with_chart(data, ("format", "points"), data.get("chart", False))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -149,8 +149,9 @@ def test_run_xlsx_writes_one_workbook(capsys, small_dir, tmp_path):
 
 
 def test_compare_writes_tables_workbook_and_charts(capsys, small_dir, tmp_path):
+    # the baseline second: every table and chart measures against it all the same
     code, out, err = run_cli(
-        capsys, "compare", small_dir / "base.yaml", small_dir / "variant.yaml", "--baseline", "base", "--out", tmp_path
+        capsys, "compare", small_dir / "variant.yaml", small_dir / "base.yaml", "--baseline", "base", "--out", tmp_path
     )
     assert code == 0 and err == ""
     assert out.startswith("baseline: base")
@@ -169,9 +170,18 @@ def test_compare_writes_tables_workbook_and_charts(capsys, small_dir, tmp_path):
     expected = last.set_index(last["town"].astype(str))["general_transfer"]
     assert shown.to_dict() == pytest.approx(expected.to_dict())
     summary = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")
-    assert summary["label"].tolist() == ["base", "variant"]
+    assert summary["label"].tolist() == ["variant", "base"]
     settings = pd.read_csv(tmp_path / "settings.csv", encoding="utf-8-sig")
     assert (settings["label"] == "variant").all() and len(settings) > 0  # the variant's own changes are listed
+    # the changes by town: the variant's against the baseline, as the comparison's differences by town
+    assert "changes_by_town.png" in names
+    changes = pd.read_csv(tmp_path / "changes_by_town_data.csv", encoding="utf-8-sig")
+    towns = pd.read_csv(tmp_path / "towns.csv", encoding="utf-8-sig")
+    last = towns[(towns["year"] == towns["year"].max()) & (towns["label"] == "variant")]
+    assert set(changes["label"]) == {"variant"} and set(changes["baseline"]) == {"base"}
+    assert changes.set_index("town")["resources_diff"].to_dict() == pytest.approx(
+        last.set_index("town")["resources_diff"].to_dict()
+    )
 
 
 @pytest.mark.parametrize(

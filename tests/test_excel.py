@@ -429,8 +429,16 @@ def test_comparison_workbook_has_differences_settings_and_charts(tmp_path, three
     settings_rows = list(wb["settings that differ"].iter_rows(min_row=2, values_only=True))
     assert settings_rows[0][:2] == ("取消试点分成", "split overrides") and settings_rows[0][3] == "—"  # none: in words
     assert "own revenue change (万元)" in _header(wb["differences by town"])
-    assert len(wb["charts"]._images) == 4
+    assert len(wb["charts"]._images) == 5  # the changes by town among them
     assert wb["charts"].freeze_panes is None
+
+
+def test_one_result_has_no_changes_chart(three_results):
+    from fiscal_sim.io.excel_results import build_workbook
+
+    wb = build_workbook({"现行": three_results["现行"]}, dpi=40, lang="en")
+    titles = [row[0] for row in wb["charts"].iter_rows(values_only=True) if row[0]]
+    assert len(wb["charts"]._images) == 4 and catalogue.CHARTS["changes_by_town"].label("en") not in titles
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch, three_results):

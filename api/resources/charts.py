@@ -14,16 +14,43 @@ blp = Blueprint("charts", __name__, url_prefix="/api/v1/charts", description="Ch
 
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
 TEXT = {"schema": {"type": "string"}}
+CHART_CONTENT = {  # a chart's answer (png, svg) or the numbers behind it (csv), for the OpenAPI document
+    "image/png": {"schema": {"type": "string", "format": "binary"}},
+    "image/svg+xml": TEXT,
+    "text/csv": TEXT,
+}
+
+
+def chart_or(schema, description: str) -> dict:
+    """The OpenAPI 200 response of an endpoint answering JSON (``schema``) or, asked for a chart, a chart."""
+    return {"description": description, "content": {"application/json": {"schema": schema}, **CHART_CONTENT}}
+
+
+def drawn(fmt: str, numbers, figure) -> bytes:
+    """(In a worker.) ``numbers()`` as CSV bytes for csv, else ``figure()`` rendered as png or svg."""
+    from fiscal_sim.io.charts import figure_bytes
+    from fiscal_sim.io.tables import csv_bytes
+
+    return csv_bytes(numbers()) if fmt == "csv" else figure_bytes(figure(), fmt)
+
+
+def chart_response(data: bytes, fmt: str, name: str) -> flask.Response:
+    """A chart's bytes as the answer; the numbers behind it (csv) as an attachment named ``name.csv``."""
+    response = flask.Response(data, mimetype=MIMETYPES[fmt])
+    if fmt == "csv":
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 def render(labelled: list, request: dict, limits: dict) -> tuple[bytes, str]:
     """(In a worker.) The chart's bytes (or CSV text) and its mimetype; ``request``: the body's chart,
-    format, year, montecarlo and lang."""
+    format, year, montecarlo and lang, and the baseline label."""
     from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
     from fiscal_sim.io.tables import csv_bytes
 
     results = runner.results_of(labelled, limits)
     options = {} if request.get("year") is None else {"year": request["year"]}
+    options["baseline"] = request.get("baseline")
     if bands(request):
         options["montecarlo"] = runner.montecarlo_bands(results, limits)
     if request["format"] == "csv":
@@ -42,28 +69,24 @@ class Charts(MethodView):
     @blp.arguments(ChartRequestSchema, example={**COMPARISON_EXAMPLE, "chart": "county_balance", "format": "png"})
     @blp.doc(
         responses={
-            "200": {
-                "description": "the chart (png, svg) or the numbers behind it (csv)",
-                "content": {
-                    "image/png": {"schema": {"type": "string", "format": "binary"}},
-                    "image/svg+xml": TEXT,
-                    "text/csv": TEXT,
-                },
-            }
+            "200": {"description": "the chart (png, svg) or the numbers behind it (csv)", "content": CHART_CONTENT}
         }
     )
     def post(self, body):
-        """transfers_by_town | town_budgets | county_balance | lorenz, as png | svg | csv."""
+        """transfers_by_town | town_budgets | county_balance | lorenz | changes_by_town, as png | svg | csv.
+
+        ``changes_by_town`` and ``lorenz`` measure against the ``baseline`` (default: the first scenario)."""
         # a Monte Carlo band may be drawn from a random seed: not cached
         body = {**body, "lang": runner.language()}
         return runner.cached("charts", body, answer, enabled=not body["montecarlo"])
 
 
 def answer(body: dict) -> flask.Response:
-    labelled, _ = runner.sources(body)
+    labelled, baseline = runner.sources(body)
     if bands(body):
         runner.check_band_draws(labelled)
     request = {key: body.get(key) for key in ("chart", "format", "year", "montecarlo", "lang")}
+    request["baseline"] = baseline
     data, mimetype = runner.compute(render, labelled, request, runner.limits())
     response = flask.Response(data, mimetype=mimetype)
     if body["format"] == "csv":

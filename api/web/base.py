@@ -8,6 +8,7 @@ import flask
 from flask import g, request
 
 from fiscal_sim import Scenario, ScenarioError, SolveError, catalogue
+from fiscal_sim.analysis.curve import metric_unit, parameter_unit
 from fiscal_sim.errors import text_of
 from fiscal_sim.explain import EXPLAINERS
 
@@ -113,14 +114,24 @@ def stored_version(scenario_id: str, version: int | None) -> tuple[StoredScenari
 
 
 def lang_strings_for_js() -> dict:
-    """The strings the page's scripts need, and the column headings of Monte Carlo tables."""
+    """The strings the page's scripts need, the column headings of Monte Carlo tables and the analysis
+    charts' names (captions and alternative texts)."""
     keys = (
-        "computing", "failed", "solved", "not_exact", "year", "p_deficit", "town", "name", "p_revoked", "draws",
-        "seed", "percentiles", "pilots_revoked",
+        "computing", "failed", "solved", "not_exact", "year", "p_deficit", "town", "name", "p_revoked",
+        "percentiles", "pilots_revoked", "chart_csv", "chart_failed",
     )  # fmt: skip
     out = {key: t(key) for key in keys}
+    out.update(draws=field_label("uncertainty.draws"), seed=field_label("uncertainty.seed"))  # 模拟次数, 随机种子
     out["columns"] = {c: label(c, "indicators") for c in ("required_transfers", "general_transfers", "county_balance")}
+    out["charts"] = {name: words(chart.text) for name, chart in catalogue.ANALYSIS_CHARTS.items()}
     return out
+
+
+def value_kind(unit: catalogue.Unit | None) -> str:
+    """How the page's scripts show a value of this unit: percent (shares, rates), money (with the unit), plain."""
+    if unit is not None and unit.percent:
+        return "percent"
+    return "money" if unit is not None and unit.money else "plain"
 
 
 @bp.context_processor
@@ -150,6 +161,8 @@ def _template_globals():
         "explainable": EXPLAINERS,
         "api_prefix": request.script_root + API_PREFIX,
         "column_kind": column_kind,
+        "parameter_kind": lambda path: value_kind(parameter_unit(path)),
+        "metric_kind": lambda name: value_kind(metric_unit(name)),
         "who": auth.current(),
         "may_edit": (lambda who: who is not None and who.may(auth.Role.EDITOR))(auth.current()),
     }

@@ -163,7 +163,7 @@ def _chart_response(body: dict) -> flask.Response:
     from fiscal_sim.io.tables import csv_bytes
 
     results, _ = runner.labelled_results(body)
-    options = {"year": body.get("year")}
+    options = {"year": body.get("year"), "baseline": body.get("baseline")}
     if body["format"] == "csv":
         response = flask.Response(csv_bytes(chart_data(body["chart"], results, **options)), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'

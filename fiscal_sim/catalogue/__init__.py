@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import re
 
-from .charts import CHART_FORMATS, CHARTS, EQUALITY_LINE, LEGEND_SCENARIO, MONTECARLO_BAND, SWEEP_CHART, Chart
+from .charts import (
+    ANALYSIS_CHARTS,
+    CHART_FORMATS,
+    CHARTS,
+    EQUALITY_LINE,
+    LEGEND_SCENARIO,
+    MONTECARLO_BAND,
+    SWEEP_CHART,
+    Chart,
+)
 from .choices import (
     SPLIT_PARAMETERS,
     AssessmentIndicator,
@@ -34,7 +43,7 @@ from .messages import MESSAGES, ROW_ID, ROW_WHERE
 from .tables import INPUT_TABLES, KEY_TOWN_COLUMNS, MONTECARLO_SERIES, PERCENTILES, RESULT_TABLES, SUFFIXES
 
 __all__ = [
-    "AssessmentIndicator", "Benchmark", "Block", "CHART_FORMATS", "CHARTS", "Chart", "Choice", "Column", "Curve",
+    "ANALYSIS_CHARTS", "AssessmentIndicator", "Benchmark", "Block", "CHART_FORMATS", "CHARTS", "Chart", "Choice", "Column", "Curve",
     "DifficultyMetric", "EQUALITY_LINE", "Eligible", "Field", "FundedBy", "LEGEND_SCENARIO", "MONTECARLO_BAND",
     "Shortfall",
     "INPUT_TABLES", "KEY_TOWN_COLUMNS", "LANGS", "Language", "MAX_DEPTH", "MAX_DRAWS", "MAX_TEXT", "MAX_YEARS", "MESSAGES",

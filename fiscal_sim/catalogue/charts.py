@@ -1,6 +1,9 @@
 """The charts (README): names, titles, axes and legends in both languages, once.
 
-Texts may hold ``{year}``, ``{unit}`` and ``{label}``, filled in when a chart is drawn.
+Texts may hold ``{year}``, ``{unit}``, ``{label}`` and ``{baseline}`` (a comparison's), ``{draws}`` and
+``{seed}`` (a Monte Carlo run's), ``{parameter}`` and ``{target}`` (goal seeking's), filled in when a chart
+is drawn. :data:`CHARTS` are a comparison's (the compare page, its workbook, ``POST charts``, the CLI);
+:data:`ANALYSIS_CHARTS` are drawn from a Monte Carlo run or goal seeking (the analysis page).
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ CHARTS: dict[str, Chart] = {
             "transfers_by_town",
             Text("各乡镇一般性转移支付", "General transfers by town"),
             Text("各乡镇一般性转移支付（{year}年）", "General transfers by town ({year})"),
+            Text("一般性转移支付（{unit}）", "general transfer ({unit})"),  # horizontal bars: the amount runs along x
             Text("乡镇", "town"),
-            Text("一般性转移支付（{unit}）", "general transfer ({unit})"),
         ),
         Chart(
             "town_budgets",
@@ -53,6 +56,13 @@ CHARTS: dict[str, Chart] = {
             Text("人口累计占比", "cumulative population share"),
             Text("财力累计占比", "cumulative resource share"),
         ),
+        Chart(
+            "changes_by_town",
+            Text("各乡镇可用财力变化（相对基准）", "Change in resources by town (against the baseline)"),
+            Text("{label}：各乡镇可用财力变化（相对{baseline}，{year}年）", "{label}: change in resources by town against {baseline} ({year})"),
+            Text("可用财力变化（{unit}）", "change in resources ({unit})"),
+            Text("乡镇", "town"),
+        ),
     )
 }  # fmt: skip
 
@@ -66,8 +76,54 @@ SWEEP_CHART = Chart(
     Text("{metric}（{unit}）", "{metric} ({unit})"),
 )
 
+ANALYSIS_CHARTS: dict[str, Chart] = {
+    c.name: c
+    for c in (
+        Chart(
+            "fan",
+            Text("蒙特卡洛分位数图", "Monte Carlo fan chart"),
+            Text("GDP增长不确定性：{draws}次模拟（随机数种子 {seed}）", "GDP growth uncertainty: {draws} draws (seed {seed})"),
+            Text("年度", "year"),
+            Text("金额（{unit}）", "amount ({unit})"),
+        ),
+        Chart(
+            "pilots",
+            Text("试点镇被取消资格的概率", "Probability that a pilot town loses its status"),
+            Text("试点镇被取消资格的概率（{draws}次模拟）", "Probability that a pilot town loses its status ({draws} draws)"),
+            Text("模拟期内被取消资格的概率", "probability of losing the status by the last year"),
+            Text("试点镇", "pilot town"),
+        ),
+        Chart(
+            "solve",
+            Text("目标求解曲线", "Goal seeking curve"),
+            Text("{target}（{year}年）随参数的变化", "{target} ({year}) against the parameter"),
+            Text("{parameter}", "{parameter}"),
+            Text("{target}", "{target}"),
+        ),
+    )
+}  # fmt: skip
+
+MONTECARLO_CHARTS = ("fan", "pilots")  # of ANALYSIS_CHARTS, those of a Monte Carlo run (POST montecarlo's chart)
+
 # words that charts share
 LEGEND_SCENARIO = Text("方案", "scenario")
 MONTECARLO_BAND = Text("{label}：蒙特卡洛 5%–95% 区间", "{label}: Monte Carlo 5–95% band")
 EQUALITY_LINE = Text("绝对平均线", "line of equality")
+GAIN = Text("增加", "gain")
+LOSS = Text("减少", "loss")
+NOTHING_TO_COMPARE = Text("只有基准方案，没有可比较的方案", "only the baseline: no scenario to compare with it")
+LORENZ_COINCIDE = Text(
+    "各方案的洛伦兹曲线几乎重合（相差不到 {distance}），只画{baseline}",
+    "The scenarios' curves nearly coincide (less than {distance} apart): {baseline} only",
+)
+GINI = Text("基尼系数", "Gini")
+MONTECARLO_RANGE = Text("5%–95% 区间", "5–95% band")
+MONTECARLO_MEDIAN = Text("中位数（P50）", "median (P50)")
+CENTRAL_RUN = Text("中心情景（不加随机扰动）", "central run (no noise)")
+NO_PILOTS = Text("本方案没有试点镇", "this scenario has no pilot towns")
+SOLVE_CURVE = Text("{target}（{points}个取值）", "{target} ({points} values)")
+SOLVE_GOAL = Text("目标值 {goal}", "target {goal}")
+SOLVE_SOLUTION = Text("求解结果：{value}", "solution: {value}")
+SOLVE_NOT_REACHED = Text("搜索范围内达不到目标值", "the target is not reached in the search range")
+WITH_UNIT = Text("{label}（{unit}）", "{label} ({unit})")
 CHART_FORMATS = ("png", "svg", "csv")

@@ -186,10 +186,11 @@ def cmd_compare(args) -> int:
     write_workbook(out / "comparison.xlsx", comparison.results, comparison, lang=args.lang)
     written.append(out / "comparison.xlsx")
     for name in CHARTS:
-        data = figure_bytes(make_chart(name, comparison.results, lang=args.lang), "png")
+        data = figure_bytes(make_chart(name, comparison.results, lang=args.lang, baseline=comparison.baseline), "png")
         path = out / f"{name}.png"
         atomic_write(path, lambda p, d=data: p.write_bytes(d))
-        written += [path, write_csv(out / f"{name}_data.csv", chart_data(name, comparison.results))]
+        numbers = chart_data(name, comparison.results, baseline=comparison.baseline)
+        written += [path, write_csv(out / f"{name}_data.csv", numbers)]
     summary = comparison.summary.set_index("label")
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:,.2f}".format):
         print(f"baseline: {comparison.baseline}\n{summary.T.to_string()}")

@@ -218,6 +218,14 @@ def render_glossary() -> str:
     lines += ["", "## Charts · 图表", "", "| 中文 | English | name |", "|---|---|---|"]
     for chart in catalogue.CHARTS.values():
         lines.append(f"| {chart.text.zh} | {chart.text.en} | `{chart.name}` |")
+    lines += [
+        "",
+        "Of a Monte Carlo run (`POST montecarlo` with `chart`) and of goal seeking (`POST solve` with `chart`):",
+        "",
+    ]
+    lines += ["| 中文 | English | name |", "|---|---|---|"]
+    for chart in catalogue.ANALYSIS_CHARTS.values():
+        lines.append(f"| {chart.text.zh} | {chart.text.en} | `{chart.name}` |")
     return "\n".join(lines) + "\n"
 
 

@@ -135,7 +135,8 @@ def _settings(comparison, lang: str) -> pd.DataFrame:
     return settings
 
 
-def _add_charts(wb: Workbook, results: dict, montecarlo, dpi: float, lang: str) -> None:
+def _add_charts(wb: Workbook, results: dict, montecarlo, dpi: float, lang: str, baseline: str | None = None) -> None:
+    """The charts sheet; ``changes_by_town`` only when there is a scenario to compare with the baseline."""
     from openpyxl.drawing.image import Image
 
     from .charts import CHARTS, figure_bytes, make_chart
@@ -144,7 +145,10 @@ def _add_charts(wb: Workbook, results: dict, montecarlo, dpi: float, lang: str) 
     ws.column_dimensions["A"].width = 40
     row = 1
     for name in CHARTS:
-        fig = make_chart(name, results, montecarlo=montecarlo if name == "county_balance" else None, dpi=dpi, lang=lang)
+        if name == "changes_by_town" and len(results) < 2:
+            continue
+        band = montecarlo if name == "county_balance" else None
+        fig = make_chart(name, results, montecarlo=band, baseline=baseline, dpi=dpi, lang=lang)
         image = Image(io.BytesIO(figure_bytes(fig, "png")))
         ws.cell(row=row, column=1, value=catalogue.CHARTS[name].label(lang)).font = HEADER_FONT
         ws.add_image(image, f"A{row + 1}")
@@ -197,7 +201,7 @@ def build_workbook(
         _sheet(wb, comparison.winners_losers, "winners_losers", unit, lang, codes)
         _sheet(wb, _settings(comparison, lang), "settings", unit, lang, codes)
     if charts:
-        _add_charts(wb, results, montecarlo, dpi, lang)
+        _add_charts(wb, results, montecarlo, dpi, lang, comparison.baseline if comparison is not None else None)
     ws = wb.create_sheet(FIELDS_SHEET.label(lang))
     other = "English" if lang == "zh" else "中文"
     ws.append(

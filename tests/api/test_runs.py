@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 
 import pytest
@@ -186,6 +187,16 @@ def test_an_unknown_chart_or_year_gets_422(client):
     assert fmt.status_code == 422 and "format" in fmt.json["errors"]
 
 
+def test_changes_by_town_against_the_baseline(client):
+    body = {"scenarios": PAIR, "chart": "changes_by_town", "format": "csv", "baseline": "改革"}
+    rows = list(csv.DictReader(io.StringIO(client.post("/api/v1/charts", json=body).data.decode("utf-8-sig"))))
+    assert {r["label"] for r in rows} == {"现行"} and {r["baseline"] for r in rows} == {"改革"}
+    changes = [float(r["resources_diff"]) for r in rows]
+    assert len(rows) == 16 and changes == sorted(changes, reverse=True)  # largest gain first
+    png = client.post("/api/v1/charts", json={**body, "format": "png"})
+    assert png.status_code == 200 and png.mimetype == "image/png"
+
+
 def test_export_is_an_xlsx_workbook(client):
     from openpyxl import load_workbook
 
@@ -209,6 +220,56 @@ def test_montecarlo_is_reproducible(client):
     assert first.status_code == 200 and first.json == second.json
     assert first.json["draws"] == 64 and len(first.json["summary"]) == 5
     assert {"required_transfers_p5", "p_county_deficit"} <= set(first.json["summary"][0])
+
+
+def rows_of(response) -> list[dict]:
+    assert response.status_code == 200 and response.mimetype == "text/csv", response.data[:300]
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_montecarlo_charts_are_the_run_of_the_json_answer(client):
+    body = {"scenario_id": "baseline", "draws": 64}  # no seed: the answer says which one was used
+    answer = client.post("/api/v1/montecarlo", json=body).json
+    assert set(answer) >= {"summary", "pilots", "draws", "seed"}
+    same = {**body, "seed": answer["seed"]}
+    fan = rows_of(client.post("/api/v1/montecarlo", json={**same, "chart": "fan", "format": "csv"}))
+    for row, expected in zip(fan, answer["summary"]):
+        for key in ("required_transfers_p5", "required_transfers_p50", "county_balance_p95"):
+            assert float(row[key]) == pytest.approx(expected[key], rel=1e-9)  # CSV keeps 10 significant digits
+    pilots = rows_of(client.post("/api/v1/montecarlo", json={**same, "chart": "pilots", "format": "csv"}))
+    assert {r["town"]: float(r["p_revoked"]) for r in pilots} == {r["town"]: r["p_revoked"] for r in answer["pilots"]}
+    png = client.post("/api/v1/montecarlo", json={**same, "chart": "fan"})
+    assert png.status_code == 200 and png.mimetype == "image/png" and png.data.startswith(b"\x89PNG\r\n\x1a\n")
+    svg = client.post("/api/v1/montecarlo", json={**same, "chart": "pilots", "format": "svg"})
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    csv_answer = client.post("/api/v1/montecarlo", json={**same, "chart": "fan", "format": "csv"})
+    assert csv_answer.headers["Content-Disposition"] == 'attachment; filename="montecarlo_fan.csv"'
+
+
+def test_a_montecarlo_chart_is_drawn_from_the_run_just_made(app_factory, monkeypatch):
+    resource = importlib.import_module(
+        "api.resources.montecarlo"
+    )  # the module (api.resources.montecarlo: its blueprint)
+    runs = []
+    real = resource.fiscal_sim.montecarlo
+    monkeypatch.setattr(resource.fiscal_sim, "montecarlo", lambda *a, **k: runs.append(k) or real(*a, **k))
+    client = app_factory(WORKERS=0).test_client()  # in this process, where the counting is
+    seed = client.post("/api/v1/montecarlo", json={"scenario_id": "baseline", "draws": 32}).json["seed"]
+    for chart in ("fan", "pilots"):
+        body = {"scenario_id": "baseline", "draws": 32, "seed": seed, "chart": chart}
+        assert client.post("/api/v1/montecarlo", json=body).status_code == 200
+    assert len(runs) == 1
+    other = {"scenario_id": "baseline", "draws": 32, "seed": seed + 1, "chart": "fan"}
+    assert client.post("/api/v1/montecarlo", json=other).status_code == 200 and len(runs) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"chart": "pie"}, "chart"), ({"chart": "fan", "format": "gif"}, "format"), ({"format": "png"}, "format")],
+)
+def test_a_bad_montecarlo_chart_gets_422(client, change, field):
+    response = client.post("/api/v1/montecarlo", json={"scenario_id": "baseline", "draws": 8, **change})
+    assert response.status_code == 422 and list(response.json["errors"]) == [field]
 
 
 def test_montecarlo_limits_name_the_field(app_factory):
@@ -255,6 +316,48 @@ def test_solve_out_of_reach_gets_422(client, tiny):
     assert response.status_code == 422 and "cannot reach" in response.json["errors"]["target"][0]
     bad_metric = client.post("/api/v1/solve", json={**body, "target": "nope"})
     assert bad_metric.status_code == 422 and "target" in bad_metric.json["errors"]
+
+
+def test_the_solve_curve_as_csv_png_and_svg(client, tiny):
+    # required transfers 120 − 100s below s = 0.2 (T1 has a gap too), 100 − 50s above: 80 at s = 0.4
+    body = {
+        "scenario": tiny,
+        "parameter": "revenue_items.vat.split.town_share",
+        "target": "required_transfers",
+        "value": 80,
+        "chart": True,
+        "points": 5,
+    }
+    rows = rows_of(client.post("/api/v1/solve", json={**body, "format": "csv"}))
+    assert [r["point"] for r in rows] == ["grid"] * 5 + ["solution"]
+    assert [float(r["value"]) for r in rows[:5]] == [0, 0.25, 0.5, 0.75, 1]
+    assert [float(r["metric"]) for r in rows[:5]] == pytest.approx([120, 87.5, 75, 62.5, 50])
+    assert float(rows[-1]["value"]) == pytest.approx(0.4) and float(rows[-1]["metric"]) == pytest.approx(80)
+    png = client.post("/api/v1/solve", json=body)
+    assert png.status_code == 200 and png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
+    svg = client.post("/api/v1/solve", json={**body, "format": "svg"})
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    # out of reach: the curve says how close the metric comes (the JSON answer is a 422)
+    far = client.post("/api/v1/solve", json={**body, "value": 10, "format": "csv"})
+    assert {r["point"] for r in rows_of(far)} == {"grid"}
+    assert client.post("/api/v1/solve", json={**body, "value": 10, "chart": False, "points": None}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"chart": "yes"}, "chart"),
+        ({"chart": True, "format": "gif"}, "format"),
+        ({"chart": True, "points": 2}, "points"),
+        ({"points": 5}, "points"),
+        ({"format": "svg"}, "format"),
+        ({"chart": True, "target": "nope"}, "target"),
+    ],
+)
+def test_a_bad_solve_chart_gets_422(client, tiny, change, field):
+    body = {"scenario": tiny, "parameter": "revenue_items.vat.split.town_share", "target": "required_transfers"}
+    response = client.post("/api/v1/solve", json={**body, "value": 80, **change})
+    assert response.status_code == 422 and list(response.json["errors"]) == [field], response.json
 
 
 def test_explain_a_number(client, saved):

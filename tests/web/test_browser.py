@@ -2,9 +2,10 @@
 browser): the real app under waitress on a free loopback port and a temporary SQLite file.
 
 An officer uploads a scenario, raises the towns' VAT share, saves, compares against the baseline, sees
-the changed numbers and the four charts, clicks a number for its explanation and downloads the
-workbook; a bad upload shows its error and saves nothing; Monte Carlo and goal seeking run from the page.
-A full-page screenshot of the compare page (1366×768 viewport) is written to the test's tmp folder.
+the changed numbers and the five charts, clicks a number for its explanation and downloads the
+workbook; a bad upload shows its error and saves nothing; Monte Carlo and goal seeking run from the page,
+with their charts. Full-page screenshots of the compare and analysis pages (1366×768 viewport) are written
+to the tests' tmp folders.
 """
 
 from __future__ import annotations
@@ -158,10 +159,13 @@ def test_upload_edit_compare_explain_and_download(server, page, tmp_path):
     assert cell.inner_text() == expected_change("own_revenue", "T01", 2020)
     assert cell.inner_text() != "0.00"
 
-    # every picture loaded, the four charts among them
-    images = page.evaluate("Array.from(document.images).map(img => [img.src, img.complete, img.naturalWidth])")
-    assert len([src for src, _, _ in images if "/compare/chart.png" in src]) == 4
-    assert all(complete and width > 0 for _, complete, width in images), images
+    # every picture loaded, the five charts among them, none wider than the page's content
+    images = page.evaluate(
+        "Array.from(document.images).map(img => [img.src, img.complete, img.naturalWidth, img.clientWidth])"
+    )
+    assert len([src for src, *_ in images if "/compare/chart.png" in src]) == 5
+    assert all(complete and width > 0 for _, complete, width, _ in images), images
+    assert all(shown == width for _, _, width, shown in images), images  # drawn at their size: not shrunk
 
     # click a header: the rows sort by it (numbers, not text)
     header = diffs.locator('th[data-column="own_revenue_diff"]')
@@ -226,8 +230,18 @@ def test_a_bad_upload_shows_the_error_and_saves_nothing(server, page):
     assert [p for p in page.problems if "status of 422" not in p] == []
 
 
-def test_montecarlo_and_goal_seeking_run_from_the_page(server, page):
+def loaded(figure) -> int:
+    """The width of a chart's picture once it has loaded (it is fetched after the answer)."""
+    image = figure.locator("img")
+    image.wait_for()
+    figure.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    return image.evaluate("img => img.naturalWidth")
+
+
+def test_montecarlo_and_goal_seeking_run_from_the_page(server, page, tmp_path):
     base, _ = server
+    asked = []  # the API is asked in the page's language (its messages, the words of its charts)
+    page.on("request", lambda request: "/api/v1/" in request.url and asked.append(request.url))
     page.goto(base + "/scenarios/baseline/analysis")
     # record the progress indicator being shown (the runs take milliseconds here)
     page.evaluate(
@@ -242,6 +256,15 @@ def test_montecarlo_and_goal_seeking_run_from_the_page(server, page):
     assert table.locator("tbody tr").count() == 5  # 2016–2020
     assert "县级赤字概率" in table.inner_text()
     assert montecarlo.locator(".spinner").is_hidden()
+    # under the tables, the run drawn: the fan chart and the pilots' probabilities, and the numbers behind them
+    fan, pilots = montecarlo.locator("#chart-fan"), montecarlo.locator("#chart-pilots")
+    assert loaded(fan) == 1100 and loaded(pilots) == 620
+    assert "蒙特卡洛分位数图" in fan.inner_text() and "试点镇被取消资格的概率" in pilots.inner_text()
+    with page.expect_download() as download:
+        fan.locator("a[data-csv]").click()
+    assert download.value.suggested_filename == "fan.csv"
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("year,required_transfers_p5,") and len(lines) == 1 + 5
 
     solve = page.locator("#solve")
     solve.locator('select[name="parameter"]').select_option(VAT_SHARE)
@@ -255,6 +278,14 @@ def test_montecarlo_and_goal_seeking_run_from_the_page(server, page):
         target="county_balance",
         value=0,
     )
-    assert f"{VAT_SHARE} = {found.value:.4f}"[:-1] in result.inner_text()
+    # in words: the parameter and the metric by their labels, the share as %, the balance with its unit
+    sentence = f"乡镇分成比例为 {found.value:.2%} 时，2020年县级收支余额为 0.00 万元"
+    assert sentence in result.inner_text() and VAT_SHARE not in result.inner_text()
+    assert loaded(solve.locator("#chart-solve")) == 800  # the metric against the share, the solution marked
     assert page.evaluate("window.spinnerShown") >= 2
+    assert len(asked) == 6 and all(url.endswith("?lang=zh") for url in asked), asked  # 2 answers, 3 charts, 1 CSV
+    screenshot = tmp_path / "analysis.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    print(f"analysis page screenshot: {screenshot}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]  # no sideways scrolling
     assert page.problems == []

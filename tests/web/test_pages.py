@@ -426,9 +426,43 @@ def test_explaining_something_unknown_is_a_clear_422(client, saved, query, words
 def test_the_analysis_page_has_the_montecarlo_and_solve_forms(client, saved):
     text = page_text(client.get(f"/scenarios/{saved}/analysis"))
     assert 'data-endpoint="/api/v1/montecarlo"' in text and 'data-endpoint="/api/v1/solve"' in text
-    assert f'<option value="{VAT_SHARE}">' in text
-    assert '<option value="county_balance" selected>' in text
+    # each parameter and metric says how its values read: a share as %, an amount with the unit
+    assert f'<option value="{VAT_SHARE}" data-kind="percent">' in text
+    assert '<option value="county_balance" data-kind="money" selected>' in text
+    assert '<option value="gini_after" data-kind="plain">' in text
     assert "计算中…" in text
+
+
+def ui_strings(text: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="ui-strings">(.*?)</script>', text, re.S).group(1))
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", {"fan": "蒙特卡洛分位数图", "pilots": "试点镇被取消资格的概率", "solve": "目标求解曲线"}),
+        ("en", {"fan": "Monte Carlo fan chart", "pilots": "Probability that a pilot town loses its status"}),
+    ],
+)
+def test_the_analysis_page_shows_the_charts_of_its_answers(client, saved, lang, words):
+    """The page's script puts each chart under its answer: the words it needs are on the page, and the API
+    answers the pictures and their numbers in the page's language (the browser test sees them drawn)."""
+    strings = ui_strings(page_text(client.get(f"/scenarios/{saved}/analysis?lang={lang}")))
+    assert words.items() <= strings["charts"].items()
+    assert strings["chart_csv"] == {"zh": "图表数据 CSV", "en": "Chart data (CSV)"}[lang]
+    assert strings["solved"] == {"zh": "{parameter}为 {value} 时，{year}年{target}为 {metric}",
+                                 "en": "With {parameter} at {value}, {target} in {year} is {metric}"}[lang]  # fmt: skip
+    assert strings["draws"] == {"zh": "模拟次数", "en": "draws"}[lang]
+    headers = {"X-CSRFToken": csrf_token(client)}
+    answer = client.post(f"/api/v1/montecarlo?lang={lang}", json={"scenario_id": saved, "draws": 16}, headers=headers)
+    assert answer.status_code == 200
+    for chart in ("fan", "pilots"):
+        body = {"scenario_id": saved, "draws": 16, "seed": answer.json["seed"], "chart": chart}
+        png = client.post(f"/api/v1/montecarlo?lang={lang}", json=body, headers=headers)
+        assert png.status_code == 200 and png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
+    body = {"scenario_id": saved, "parameter": VAT_SHARE, "target": "required_transfers", "value": 140}
+    png = client.post(f"/api/v1/solve?lang={lang}", json={**body, "chart": True, "points": 3}, headers=headers)
+    assert png.status_code == 200 and png.mimetype == "image/png"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -468,7 +502,7 @@ def test_compare_two_scenarios(client, saved, variant):
     assert town_cell(text, "T2", "own_revenue_diff", "town-diffs") == "4.00"
     assert town_cell(text, "T3", "gap_diff", "town-diffs") == "-1.00"  # 0.6·10 = 6 instead of 5
     assert town_cell(text, "T1", "resources_diff", "town-diffs") == "10.00"  # no gap: 0.6·100 + 20 = 80 vs 70
-    for chart in ("transfers_by_town", "town_budgets", "county_balance", "lorenz"):
+    for chart in ("transfers_by_town", "town_budgets", "county_balance", "lorenz", "changes_by_town"):
         assert f"chart={chart}" in text
     assert "/compare/workbook.xlsx?" in text
 
@@ -489,6 +523,13 @@ def test_a_chart_is_a_png_and_its_numbers_a_csv(client, saved, variant):
     lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("label,") and len(lines) == 1 + 2 * 3  # two scenarios × three towns
     assert client.get(f"/compare/chart.png?{query}&chart=pie").status_code == 422
+    # the changes by town against the baseline chosen, first or not: 分成六成's towns against 小县现行体制's
+    for ids, baseline, label in (((saved, variant), saved, "分成六成"), ((saved, variant), variant, "小县现行体制")):
+        changes = client.get(f"/compare/chart.csv?ids={ids[0]}&ids={ids[1]}&baseline={baseline}&chart=changes_by_town")
+        rows = changes.get_data(as_text=True).lstrip("\ufeff").splitlines()
+        assert len(rows) == 1 + 3 and all(row.startswith(f"{label},") for row in rows[1:])
+    # T1 keeps 0.6·100 + 20 = 80 instead of 70; T2 and T3 get their gaps covered either way: T1 last, −10
+    assert [float(row.split(",")[-1]) for row in rows[1:]] == [0, 0, -10] and ",T1," in rows[-1]
     assert client.get(f"/compare/chart.png?{query}&chart=lorenz&year=1999").status_code == 422
 
 

@@ -1,4 +1,5 @@
-/* fiscal-sim web page: sortable tables, the explanation panel, and the Monte Carlo / goal-seeking forms.
+/* fiscal-sim web page: sortable tables, the explanation panel, and the Monte Carlo / goal-seeking forms with
+   their charts (pictures fetched from the JSON API, shown from blob: URLs).
    Plain JavaScript, no libraries; every page works without it (links and forms fall back to full pages). */
 (function () {
   "use strict";
@@ -7,6 +8,7 @@
   const money = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const share = new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const plain = new Intl.NumberFormat(locale, { maximumSignificantDigits: 10 });
+  const ratio = new Intl.NumberFormat(locale, { maximumFractionDigits: 4 });
 
   function strings() {
     const element = document.getElementById("ui-strings");
@@ -125,6 +127,91 @@
 
   // ---------------------------------------------------------------- Monte Carlo and goal seeking (JSON API)
 
+  // a value as the page shows it: shares and rates as %, amounts with the unit, other numbers to 4 decimals
+  function inWords(value, kind, unit) {
+    if (value === null || value === undefined || Number.isNaN(value)) return "—";
+    if (kind === "percent") return share.format(value);
+    if (kind === "money") return `${money.format(Math.abs(value) < 0.005 ? 0 : value)} ${unit}`;
+    return ratio.format(value);
+  }
+
+  // the API answers in the page's language (messages, and the words of charts)
+  const pageLang = locale === "zh-CN" ? "zh" : "en";
+
+  function post(endpoint, body, accept) {
+    const url = new URL(endpoint, window.location.href);
+    url.searchParams.set("lang", pageLang);
+    return fetch(url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: accept,
+        "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  // object URLs of the pictures and downloads a form's last answer made; let go when it answers again
+  const objectUrls = new WeakMap();
+
+  function keep(form, url) {
+    if (!objectUrls.has(form)) objectUrls.set(form, []);
+    objectUrls.get(form).push(url);
+    return url;
+  }
+
+  function release(form) {
+    (objectUrls.get(form) || []).forEach((url) => URL.revokeObjectURL(url));
+    objectUrls.set(form, []);
+  }
+
+  async function failure(response) {
+    try {
+      const data = await response.json();
+      return errorList(data.errors || { _schema: [response.statusText] });
+    } catch (error) {
+      return el("p", {}, [response.statusText]);
+    }
+  }
+
+  // a chart of the answer: its picture (PNG fetched from the API, shown from a blob: URL) and a link to the
+  // numbers behind it (CSV, fetched when clicked)
+  function chart(form, name, body, wide, quiet) {
+    const s = strings();
+    const csv = el("a", { class: "no-print small", href: "#", "data-csv": name }, [s.chart_csv]);
+    const caption = el("figcaption", {}, [s.charts[name], csv]);
+    const image = el("img", { alt: s.charts[name] });
+    const figure = el("figure", { class: "chart" + (wide ? " wide" : ""), id: "chart-" + name }, [caption, image]);
+    (async () => {
+      const response = await post(form.dataset.endpoint, { ...body, format: "png" }, "image/png");
+      if (!response.ok) {
+        if (quiet) {
+          figure.remove(); // a picture that only might have helped: its errors are the answer's
+          return;
+        }
+        image.remove();
+        figure.append(el("p", { class: "alert error" }, [s.chart_failed]), await failure(response));
+        return;
+      }
+      image.src = keep(form, URL.createObjectURL(await response.blob()));
+    })().catch((error) => figure.append(el("p", { class: "alert error" }, [s.chart_failed + String(error)])));
+    csv.addEventListener("click", async (event) => {
+      if (csv.dataset.ready) return; // the numbers are here: the browser saves them
+      event.preventDefault();
+      const response = await post(form.dataset.endpoint, { ...body, format: "csv" }, "text/csv");
+      if (!response.ok) {
+        figure.append(await failure(response));
+        return;
+      }
+      csv.href = keep(form, URL.createObjectURL(await response.blob()));
+      csv.download = `${name}.csv`;
+      csv.dataset.ready = "1";
+      csv.click();
+    });
+    return figure;
+  }
+
   function errorList(errors) {
     const list = el("dl", { class: "errors" });
     Object.entries(errors).forEach(([field, messages]) => {
@@ -172,7 +259,7 @@
   };
 
   const RENDERERS = {
-    montecarlo(output, data, form) {
+    montecarlo(output, data, form, sent) {
       const s = strings();
       const metrics = ["required_transfers", "general_transfers", "county_balance"];
       const head1 = [el("th", { rowspan: "2" }, [s.year])];
@@ -193,22 +280,34 @@
         const head = [el("th", {}, [s.town]), el("th", {}, [s.name]), el("th", { class: "num" }, [s.p_revoked])];
         output.append(el("h3", {}, [s.pilots_revoked]), table("montecarlo-pilots", [head], pilotRows));
       }
+      // the same run drawn: the seed of the answer
+      const body = { ...sent, draws: data.draws, seed: data.seed };
+      const charts = el("div", { class: "charts" }, [chart(form, "fan", { ...body, chart: "fan" }, true)]);
+      if (data.pilots && data.pilots.length) charts.append(chart(form, "pilots", { ...body, chart: "pilots" }, false));
+      output.append(charts);
     },
-    solve(output, data, form) {
+    solve(output, data, form, sent) {
       const s = strings();
-      const kind = data.target === "coverage" || data.target.startsWith("gini") || data.target.startsWith("cv") ? "plain" : "money";
-      const target = form.querySelector('select[name="target"]').selectedOptions[0];
+      const parameter = Array.from(form.querySelector('select[name="parameter"]').options).find((o) => o.value === data.parameter);
+      const target = Array.from(form.querySelector('select[name="target"]').options).find((o) => o.value === data.target);
+      const unit = form.dataset.unit;
       const line = fill(s.solved, {
-        parameter: data.parameter,
-        value: plain.format(data.value),
-        target: target && target.value === data.target ? target.textContent : data.target,
+        parameter: parameter ? parameter.textContent : data.parameter,
+        value: parameter ? inWords(data.value, parameter.dataset.kind, unit) : plain.format(data.value),
+        target: target ? target.textContent : data.target,
         year: data.year,
-        metric: number(data.metric, kind),
+        metric: inWords(data.metric, target ? target.dataset.kind : "plain", unit),
       });
       output.append(el("p", { class: "solved", id: "solve-result" }, [line]));
       if (!data.exact && data.message) output.append(el("p", { class: "alert warn" }, [s.not_exact + data.message]));
+      output.append(solveChart(form, sent, false));
     },
   };
+
+  // the metric against the parameter over the bounds, the solution marked (drawn when out of reach too)
+  function solveChart(form, sent, quiet) {
+    return el("div", { class: "charts" }, [chart(form, "solve", { ...sent, chart: true }, true, quiet)]);
+  }
 
   document.querySelectorAll("form.api-form").forEach((form) => {
     form.addEventListener("submit", async (event) => {
@@ -217,24 +316,23 @@
       const spinner = form.querySelector(".spinner");
       const button = form.querySelector("button[type=submit]");
       output.replaceChildren();
+      release(form);
       spinner.hidden = false;
       button.disabled = true;
       form.setAttribute("aria-busy", "true");
       try {
-        const response = await fetch(form.dataset.endpoint, {
-          method: "POST",
-          headers: {
-            "Content-Type": "application/json",
-            Accept: "application/json",
-            "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
-          },
-          body: JSON.stringify(BODIES[form.dataset.render](form)),
-        });
+        const sent = BODIES[form.dataset.render](form);
+        const response = await post(form.dataset.endpoint, sent, "application/json");
         const data = await response.json();
         if (response.ok) {
-          RENDERERS[form.dataset.render](output, data, form);
+          RENDERERS[form.dataset.render](output, data, form, sent);
         } else {
-          output.append(el("p", { class: "alert error" }, [strings().failed]), errorList(data.errors || { _schema: [response.statusText] }));
+          const errors = data.errors || { _schema: [response.statusText] };
+          output.append(el("p", { class: "alert error" }, [strings().failed]), errorList(errors));
+          // a target out of reach: the curve shows how close the metric comes (nothing when it cannot be drawn)
+          if (form.dataset.render === "solve" && response.status === 422 && "target" in errors) {
+            output.append(solveChart(form, sent, true));
+          }
         }
       } catch (error) {
         output.append(el("p", { class: "alert error" }, [strings().failed + String(error)]));
