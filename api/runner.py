@@ -20,6 +20,7 @@ three steps:
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -317,11 +318,30 @@ def simulate(scenario: Scenario) -> fiscal_sim.Result:
         raise ApiError(422, exc.errors) from None
 
 
+def pickled_results(labelled: list[tuple[str, dict]], limits_: dict) -> bytes:
+    """:func:`results_of`, pickled (a worker's answer to the page's views; read back by the server only)."""
+    return pickle.dumps(results_of(labelled, limits_), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def labelled_results(body: dict) -> tuple[dict[str, fiscal_sim.Result], str]:
-    """The results of a comparison body by label, and the baseline label, computed in this process
-    (the resources compute theirs in a worker: :func:`sources`, :func:`results_of`)."""
-    labelled, baseline = sources(body)
-    return results_of(labelled, limits()), baseline
+    """The results of a comparison body by label, and the baseline label, for the page's views.
+
+    Computed like the API's answers: refused before any work when a limit is broken, run in a worker under
+    ``REQUEST_TIMEOUT`` (so a heavy page cannot hold the server), and kept in the answer cache by stored
+    version, so a page, its charts, its workbook and every explanation clicked on it share one run."""
+
+    def run(pinned_body: dict) -> flask.Response:
+        labelled, _ = sources(pinned_body)
+        return flask.Response(compute(pickled_results, labelled, limits()), mimetype="application/octet-stream")
+
+    _, baseline = sources(body)  # the labels and limits checked (422) before the cache is asked
+    return pickle.loads(cached("page-results", body, run).get_data()), baseline
+
+
+def stored_result(scenario_id: str, version: int) -> fiscal_sim.Result:
+    """The result of one stored version for the page's views (:func:`labelled_results`)."""
+    results, _ = labelled_results({"scenarios": [{"scenario_id": scenario_id, "version": version}]})
+    return results[scenario_id]
 
 
 # ------------------------------------------------------------------------------------------------

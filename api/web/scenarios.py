@@ -207,7 +207,7 @@ def edit(scenario_id: str):
 @bp.get("/scenarios/<scenario_id>/run")
 def run_page(scenario_id: str):
     stored, scenario = stored_version(scenario_id, query_version())
-    result = runner.simulate(scenario)
+    result = runner.stored_result(scenario_id, stored.version)
     year = chosen_year(result.years, request.args.get("year", type=int))
     towns = result.towns[result.towns["year"] == year]
     return render(
@@ -235,7 +235,7 @@ def explain_page(scenario_id: str):
     column = request.args.get("column", "general_transfer")
     if year is None:
         raise ApiError(422, {"year": [t("not_a_number", value=request.args.get("year", ""))]})
-    result = runner.simulate(scenario)
+    result = runner.stored_result(scenario_id, stored.version)
     explanation = result.explain(town, year, column)  # ScenarioError → 422 page naming the field
     names = dict(zip(result.towns["town"].astype(str), result.towns["name"].astype(str)))
     context = {
@@ -313,7 +313,7 @@ def results_workbook(scenario_id: str):
     from fiscal_sim.io.excel_results import write_workbook
 
     stored, scenario = stored_version(scenario_id, query_version())
-    result = runner.simulate(scenario)
+    result = runner.stored_result(scenario_id, stored.version)
     buffer = io.BytesIO()
     write_workbook(buffer, {display_name(stored.name): result}, charts=False, lang=g.lang)
     buffer.seek(0)

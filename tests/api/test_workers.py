@@ -157,3 +157,40 @@ def test_compute_turns_pool_outcomes_into_api_errors(app_factory, monkeypatch):
             " (FISCAL_SIM_REQUEST_TIMEOUT); try again later"
         ]
     }
+
+
+# ------------------------------------------------------------------------------------------------
+# the page's views go the same way
+
+
+def test_the_page_computes_in_a_worker_and_its_views_share_one_run(app, monkeypatch):
+    client = app.test_client()
+    calls = []
+    original = runner.compute
+
+    def counted(fn, *args, **kwargs):
+        calls.append(fn.__name__)
+        return original(fn, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "compute", counted)
+    assert client.get("/scenarios/baseline/run").status_code == 200
+    assert calls == ["pickled_results"]
+    explain = client.get("/scenarios/baseline/explain?town=T01&year=2020&column=general_transfer")
+    assert explain.status_code == 200
+    assert client.get("/scenarios/baseline/results.xlsx").status_code == 200
+    assert calls == ["pickled_results"]  # the explanation and the workbook read the run the page made
+
+
+def test_a_heavy_page_is_stopped_like_a_heavy_request(app_factory):
+    app = app_factory(REQUEST_TIMEOUT=0.05, RESPONSE_CACHE_BYTES=0)
+    client = app.test_client()
+    document = dict(client.get("/api/v1/scenarios/baseline").json["document"])
+    towns = document["towns"]  # the baseline's 16 towns, 300 times over, for 50 years: seconds of work
+    document["towns"] = [{**town, "id": f"{town['id']}-{n}" if n else town["id"]} for n in range(300) for town in towns]
+    document["years"] = [2016, 2065]
+    saved = client.post("/api/v1/scenarios", json={"document": document})
+    assert saved.status_code == 201, saved.json
+    response = client.get(f"/scenarios/{saved.json['id']}/run")
+    assert response.status_code == 503
+    assert "FISCAL_SIM_REQUEST_TIMEOUT" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"  # the page's error page, not a traceback
