@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_general_transfer_explanation_names_the_pieces(proportional, row):
     assert find(data, "standard expenditure")["value"] == t2["standard_expenditure"] == 60.0
     # each revenue item's split, with the amount collected
     vat = find(data, "vat")
-    assert vat["value"] == 20.0 and "proportional" in vat["formula"] and "0.5" in vat["formula"]
+    assert vat["value"] == 20.0 and "proportional" in vat["formula"] and "50%·R" in vat["formula"]
     assert vat["inputs"][0]["value"] == 40.0  # collected
     land = find(data, "land")
     assert land["value"] == 10.0 and "town keeps all" in land["formula"]
@@ -108,7 +109,7 @@ def test_base_plus_increment_split_is_explained(make_scenario):
     doc["revenue_items"][0]["split"] = {"rule": "base_plus_increment", "base_share": 0.8, "increment_share": 0.4}
     vat = find(fiscal_sim.simulate(doc).explain("T1", 2021, "own_revenue").to_dict(), "vat")
     assert vat["value"] == pytest.approx(100.0)  # 0.8·100 + 0.4·50
-    assert "0.8·min(R, 100.00)" in vat["formula"] and "0.4·max(R − 100.00, 0)" in vat["formula"]
+    assert "80%·min(R, 100.00)" in vat["formula"] and "40%·max(R − 100.00, 0)" in vat["formula"]
 
 
 @pytest.mark.parametrize(
@@ -180,3 +181,14 @@ def test_every_town_column_of_the_bundled_scenarios_is_explained_in_both_languag
             explanation = result.explain(town, year, column)
             assert explanation.value == pytest.approx(towns.loc[(year, town), column], rel=1e-12, abs=1e-9), column
             assert explanation.text("zh") != explanation.text("en")
+
+
+def test_shares_read_as_percentages(make_scenario):
+    """A share reads as the bureau writes it (35%), never as a fraction (0.35), in both languages."""
+    doc = make_scenario()
+    doc["revenue_items"][0]["split"] = {"rule": "tiered", "thresholds": [50], "town_shares": [0.4, 0.55]}
+    explanation = fiscal_sim.simulate(doc).explain("T1", 2021, "general_transfer")
+    zh, en = explanation.text("zh"), explanation.text("en")
+    assert "0.00 以上部分 40%，50.00 以上部分 55%" in zh and "40% above 0.00, 55% above 50.00" in en
+    assert re.search(r"乡镇支出责任比例 \d+(\.\d+)?% × 单位成本", zh)
+    assert re.search(r"town share \d+(\.\d+)?% × unit cost", en)

@@ -7,7 +7,7 @@ import numpy as np
 from ..catalogue import Shortfall, Text
 from ..model.assessment import growth_rate
 from .context import Context
-from .node import Explanation, bilingual, field_text, leaf
+from .node import Explanation, bilingual, field_text, leaf, percent
 
 NOT_IN_FORCE = Text("本年没有生效的核定收支合同", "no contract in force this year")
 
@@ -66,9 +66,9 @@ def over_collection(ctx: Context) -> Explanation:
     if not in_force:
         return ctx.node("over_collection_to_county", "", [], NOT_IN_FORCE)
     formula = bilingual(
-        "(1 − 超收留成比例 {s:g}) × max(乡镇本级收入 − 核定收入基数, 0)",
-        "(1 − over_share {s:g}) × max(town_retained − B_R, 0)",
-        s=share,
+        "(1 − 超收留成比例 {s}) × max(乡镇本级收入 − 核定收入基数, 0)",
+        "(1 − over-collection share kept {s}) × max(town_retained − B_R, 0)",
+        s=percent(share),
     )
     return ctx.node("over_collection_to_county", formula, _bases(ctx, b_r, b_e)[::2])
 

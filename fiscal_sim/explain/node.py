@@ -99,3 +99,8 @@ def column_text(key: str) -> Text:
 def field_text(path: str) -> Text:
     f = catalogue.field(path)
     return f.text if f is not None else Text(path, path)
+
+
+def percent(share: float) -> str:
+    """A share as the bureau writes it: 0.35 → ``35%``, 0.125 → ``12.5%``."""
+    return f"{share * 100:.4g}%"

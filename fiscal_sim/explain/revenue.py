@@ -9,7 +9,7 @@ from .. import catalogue
 from ..catalogue import SplitRule, Text
 from ..engine import town_portion
 from .context import Context
-from .node import Explanation, bilingual, leaf, words
+from .node import Explanation, bilingual, leaf, percent, words
 
 F_STANDARD = Text(
     "Σf 乡镇支出责任比例[i,f]·单位成本[f]·支出因素[i,f]·支出成本差异系数[i,f]",
@@ -26,14 +26,14 @@ def rule_text(split: dict, base: float | None) -> Text:
         return Text(f"{rule.zh}（{rule.help_zh}）", f"{rule.en} ({rule.help_en})")
     if rule is SplitRule.PROPORTIONAL:
         share = split["town_share"]
-        return Text(f"{name.zh}：乡镇 = {share:g}·R", f"{name.en}: town = {share:g}·R")
+        return Text(f"{name.zh}：乡镇 = {percent(share)}·R", f"{name.en}: town = {percent(share)}·R")
     if rule is SplitRule.BASE_PLUS_INCREMENT:
         b, s = split["base_share"], split["increment_share"]
-        math = f"{b:g}·min(R, {base:,.2f}) + {s:g}·max(R − {base:,.2f}, 0)"
+        math = f"{percent(b)}·min(R, {base:,.2f}) + {percent(s)}·max(R − {base:,.2f}, 0)"
         return Text(f"{name.zh}：乡镇 = {math}", f"{name.en}: town = {math}")
     edges = [0, *split["thresholds"]]
-    zh = "，".join(f"{t:g} 以上部分 {s:g}" for t, s in zip(edges, split["town_shares"]))
-    en = ", ".join(f"{s:g} above {t:g}" for t, s in zip(edges, split["town_shares"]))
+    zh = "，".join(f"{t:,.2f} 以上部分 {percent(s)}" for t, s in zip(edges, split["town_shares"]))
+    en = ", ".join(f"{percent(s)} above {t:,.2f}" for t, s in zip(edges, split["town_shares"]))
     return Text(f"{name.zh}：{zh}", f"{name.en}: {en}")
 
 
@@ -109,12 +109,12 @@ def standard_expenditure(ctx: Context, column: str = "standard_expenditure") -> 
             factor_zh = f" × {_column_words(fn['cost_factor'], 'zh', '支出成本差异系数')} {value:g}"
             factor_en = f" × {_column_words(fn['cost_factor'], 'en', 'cost factor')} {value:g}"
         part = 1.0 if column == "standard_expenditure" else protected[f]
-        zh_part = "" if column == "standard_expenditure" else f"三保比例 {part:g} × "
-        en_part = "" if column == "standard_expenditure" else f"protected {part:g} × "
+        zh_part = "" if column == "standard_expenditure" else f"三保比例 {percent(part)} × "
+        en_part = "" if column == "standard_expenditure" else f"protected {percent(part)} × "
         formula = Text(
-            f"{zh_part}乡镇支出责任比例 {share[f]:g} × 单位成本 {cost:,.4g}{_driver_words(fn['driver'], driver, 'zh')}"
+            f"{zh_part}乡镇支出责任比例 {percent(share[f])} × 单位成本 {cost:,.4g}{_driver_words(fn['driver'], driver, 'zh')}"
             f"{factor_zh}",
-            f"{en_part}town_share {share[f]:g} × unit cost {cost:,.4g}{_driver_words(fn['driver'], driver, 'en')}"
+            f"{en_part}town share {percent(share[f])} × unit cost {cost:,.4g}{_driver_words(fn['driver'], driver, 'en')}"
             f"{factor_en}",
         )
         note = bilingual(
@@ -143,8 +143,8 @@ def capacity(ctx: Context) -> Explanation:
     if not full:
         for node, rate in zip(inputs, rates):
             node.note = Text(
-                f"{words(node.note, 'zh')} 计入比例 {rate:g}".strip(),
-                f"{words(node.note, 'en')} capacity_rate {rate:g}".strip(),
+                f"{words(node.note, 'zh')} 计入比例 {percent(rate)}".strip(),
+                f"{words(node.note, 'en')} capacity rate {percent(rate)}".strip(),
             )
     return ctx.node("capacity", Text(zh, en), inputs)
 

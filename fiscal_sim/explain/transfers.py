@@ -13,7 +13,7 @@ def _pool_note(m, gt, t: int) -> Text:
     if m.general.mode is PoolMode.AMOUNT:
         rate = gt["pool_growth"][t] if isinstance(gt["pool_growth"], list) else gt["pool_growth"]
         return bilingual(
-            "基期资金按年增长率增长（本年 {g:g}）", "base-year pool grown yearly (this year {g:g})", g=rate
+            "基期资金按年增长率增长（本年 {g:.4g}%）", "base-year pool grown yearly (this year {g:.4g}%)", g=rate * 100
         )
     return Text(PoolMode.COUNTY_SURPLUS.help_zh, PoolMode.COUNTY_SURPLUS.help_en)
 
