@@ -16,6 +16,8 @@ import fiscal_sim
 from fiscal_sim import load_scenario
 from fiscal_sim.model.projection import cumulative_factor
 
+from .identities import check_positions
+
 PROJECT = {
     "id": "P1", "town": "T2", "year": 2021, "category": "road", "cost": 10, "grant": 8, "score": 5,
     "key_project": "否", "cofinancing_rate": 0.2,
@@ -112,27 +114,9 @@ def check_identities(result) -> None:
         )
         close(keyed["capacity"], weighted.loc[sums.index] - keyed["remittance"] + keyed["tax_return"])
     close(towns["gap"], np.maximum(towns["standard_expenditure"] - towns["capacity"], 0.0))
-    # town positions (§1.6): what the town has from the county besides transfers
-    has = towns["own_revenue"] + towns["tax_return"] + towns["contract_transfer"] + towns["incentive"]
-    close(towns["balance"], has + towns["general_transfer"] - towns["standard_expenditure"] - towns["cofinancing"])
-    close(towns["resources"], has + towns["general_transfer"] + towns["special_transfer"])
-    # county position: every paid and received column is the sum of the towns' column
-    paid = ["general_transfer", "special_transfer", "county_retained", "gap", "tax_return", "contract_transfer"]
-    per_year = towns.groupby("year")[[*paid, "incentive", "over_collection_to_county", "remittance"]].sum()
+    # town and county positions (§1.6)
+    per_year = check_positions(towns, county, close)
     c = county.set_index("year")
-    close(c["general_transfers_paid"], per_year["general_transfer"])
-    close(c["special_transfers_paid"], per_year["special_transfer"])
-    close(c["shared_revenue"], per_year["county_retained"])
-    close(c["remittances"], per_year["remittance"])
-    close(c["over_collection_received"], per_year["over_collection_to_county"])
-    close(c["tax_returns_paid"], per_year["tax_return"])
-    close(c["contract_transfers_paid"], per_year["contract_transfer"])
-    close(c["incentives_paid"], per_year["incentive"])
-    received = ["own_revenue", "shared_revenue", "remittances", "over_collection_received", "upper_transfers"]
-    close(c["total_revenue"], c[[*received, "upper_special_grants"]].sum(axis=1))
-    spent = ["own_expenditure", "town_function_expenditure", "general_transfers_paid", "special_transfers_paid"]
-    spent += ["tax_returns_paid", "contract_transfers_paid", "incentives_paid"]
-    close(c["balance"], c["total_revenue"] - c[spent].sum(axis=1))
     ind = result.indicators.set_index("year")
     if not cfg["contracts"]:  # a contracted town's gap is settled by its contract, not counted as required
         close(ind["required_transfers"], per_year["gap"])
