@@ -222,6 +222,14 @@ def test_montecarlo_csv_and_json(capsys, tmp_path):
     assert code == 0 and data["draws"] == 64 and data["seed"] == 5
     # same seed, same numbers, whatever the output format
     assert [r["county_balance_p50"] for r in data["summary"]] == pytest.approx(summary["county_balance_p50"].tolist())
+    # the run drawn: the fan chart and the pilots' probabilities, each with the numbers behind it
+    for folder in ("csv", "json"):
+        assert (tmp_path / folder / "fan.png").read_bytes().startswith(b"\x89PNG")
+        assert (tmp_path / folder / "pilots.png").read_bytes().startswith(b"\x89PNG")
+    fan = pd.read_csv(tmp_path / "csv" / "fan_data.csv", encoding="utf-8-sig")
+    assert fan["county_balance_p50"].tolist() == pytest.approx(summary["county_balance_p50"].tolist())
+    pilots = pd.read_csv(tmp_path / "csv" / "pilots_data.csv", encoding="utf-8-sig")
+    assert pilots["p_revoked"].is_monotonic_decreasing and "written: " in out and "fan.png" in out
 
 
 def test_solve_prints_the_value_and_the_metric(capsys):

@@ -304,6 +304,7 @@ def cmd_montecarlo(args) -> int:
         path = out / "montecarlo.xlsx"
         write_workbook(path, {mc.name: mc.central}, montecarlo={mc.name: mc.summary}, lang=args.lang)
         written.append(path)
+    written += _montecarlo_charts(out, mc, args.lang)
     columns = ["year", "required_transfers_p5", "required_transfers_p50", "required_transfers_p95"]
     columns += ["county_balance_p5", "county_balance_p50", "county_balance_p95", "p_county_deficit"]
     with pd.option_context("display.width", 200, "display.float_format", "{:,.2f}".format):
@@ -314,6 +315,19 @@ def cmd_montecarlo(args) -> int:
             print(mc.pilots[["town", "name", "p_revoked"]].to_string(index=False))
     print("\nwritten: " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _montecarlo_charts(out: Path, mc, lang: str) -> list[Path]:
+    """The fan chart (and the pilots' probabilities, when there are pilots) as PNG, each with its numbers."""
+    from .charts import figure_bytes, montecarlo_chart, montecarlo_chart_data
+
+    written = []
+    for name in ("fan", "pilots") if len(mc.pilots) else ("fan",):
+        data = figure_bytes(montecarlo_chart(mc, name, lang=lang), "png")
+        path = out / f"{name}.png"
+        atomic_write(path, lambda p, d=data: p.write_bytes(d))
+        written += [path, write_csv(out / f"{name}_data.csv", montecarlo_chart_data(mc, name))]
+    return written
 
 
 def _scenario(args):
