@@ -7,6 +7,7 @@ import importlib.util
 import json
 import logging
 import math
+import threading
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -185,6 +186,25 @@ def create_app(config: dict | None = None) -> flask.Flask:
     return app
 
 
+def warm_pages(app: flask.Flask) -> threading.Thread:
+    """In the background: compile the page's templates and make matplotlib ready to draw (its font list,
+    the CJK font: :func:`fiscal_sim.io.charts.warm`), so the first page and its charts do not wait for them."""
+
+    def start():
+        try:
+            for name in app.jinja_env.list_templates(filter_func=lambda n: n.startswith("web/")):
+                app.jinja_env.get_template(name)
+            from fiscal_sim.io import charts
+
+            charts.warm()
+        except Exception:  # noqa: BLE001 - the first page does the same work all the same
+            log.debug("page warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=start, name="fiscal-sim-warm-pages", daemon=True)
+    thread.start()
+    return thread
+
+
 class NoUserError(RuntimeError):
     """Serving on a network address while no user exists (local mode is for loopback only)."""
 
@@ -222,6 +242,7 @@ def serve(
     from .workers import warm
 
     warm(int(config["WORKERS"]))  # heavy requests' workers start while the first pages are served
+    warm_pages(app)  # and the page's templates and chart drawing in this process
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{server.effective_port}"
     print(f"fiscal-sim: web page {base}/  ·  API {base}/api/v1  ·  API docs {base}/api/v1/docs", flush=True)

@@ -377,37 +377,89 @@ def compute(fn: Callable[..., T], /, *args, **kwargs) -> T:
     """
     from . import workers
 
-    config = flask.current_app.config
-    count = int(config["WORKERS"])
-    if count <= 0:
-        outcome = workers.run(fn, args, kwargs)
-    else:
-        timeout = float(config["REQUEST_TIMEOUT"])
-        seconds = f"{timeout:g} s"
-        try:
-            outcome = workers.pool(count).call(fn, args, kwargs, timeout=timeout, wait=timeout)
-        except workers.Busy:
-            message = (
-                f"the server is busy: its {count} worker process{'es' if count > 1 else ''} (FISCAL_SIM_WORKERS)"
-                f" stayed busy for {seconds} (FISCAL_SIM_REQUEST_TIMEOUT); try again later"
-            )
-            raise ApiError(503, {"_request": [message]}) from None
-        except workers.Stopped:
-            message = (
-                f"the computation was stopped after {seconds} (FISCAL_SIM_REQUEST_TIMEOUT):"
-                " ask for less (fewer towns, years, scenarios or draws), or try again when the server is less busy"
-            )
-            raise ApiError(503, {"_request": [message]}) from None
-        except workers.Crashed as exc:
-            code = "" if exc.exitcode is None else f" (exit code {exc.exitcode})"
-            message = (
-                f"the worker process computing this request stopped unexpectedly{code};"
-                " another one has been started: try again, or ask for less"
-            )
-            raise ApiError(503, {"_request": [message]}) from None
+    count = int(flask.current_app.config["WORKERS"])
+    outcome = workers.run(fn, args, kwargs) if count <= 0 else _in_worker(fn, args, kwargs, count)
+    return _answer(outcome)
+
+
+def _answer(outcome):
+    from . import workers
+
     if isinstance(outcome, workers.Failure):
         raise ApiError(outcome.status, outcome.errors)
     return outcome
+
+
+def _busy(count: int, seconds: str) -> ApiError:
+    message = (
+        f"the server is busy: its {count} worker process{'es' if count > 1 else ''} (FISCAL_SIM_WORKERS)"
+        f" stayed busy for {seconds} (FISCAL_SIM_REQUEST_TIMEOUT); try again later"
+    )
+    return ApiError(503, {"_request": [message]})
+
+
+def _in_worker(fn, args: tuple, kwargs: dict, count: int, wait: float | None = None):
+    """``workers.run(fn, args, kwargs)`` in a worker of the pool, waiting at most ``wait`` seconds (default:
+    ``REQUEST_TIMEOUT``) for a free one; :class:`workers.Busy` when ``wait`` is 0 and none is free."""
+    from . import workers
+
+    timeout = float(flask.current_app.config["REQUEST_TIMEOUT"])
+    seconds = f"{timeout:g} s"
+    try:
+        return workers.pool(count).call(fn, args, kwargs, timeout=timeout, wait=timeout if wait is None else wait)
+    except workers.Busy:
+        if wait == 0:
+            raise
+        raise _busy(count, seconds) from None
+    except workers.Stopped:
+        message = (
+            f"the computation was stopped after {seconds} (FISCAL_SIM_REQUEST_TIMEOUT):"
+            " ask for less (fewer towns, years, scenarios or draws), or try again when the server is less busy"
+        )
+        raise ApiError(503, {"_request": [message]}) from None
+    except workers.Crashed as exc:
+        code = "" if exc.exitcode is None else f" (exit code {exc.exitcode})"
+        message = (
+            f"the worker process computing this request stopped unexpectedly{code};"
+            " another one has been started: try again, or ask for less"
+        )
+        raise ApiError(503, {"_request": [message]}) from None
+
+
+POLL = 0.005  # seconds between looks for a free worker or a free lock (compute_or_here)
+
+
+def compute_or_here(lock, fn: Callable[..., T], /, *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)`` wherever there is room first: in a free worker (as :func:`compute`), else in
+    this thread once it holds ``lock`` (the charts' drawing lock), so the server's own process draws too.
+
+    For the page's charts: the browser asks for them all at once and, with the default single worker, two
+    are drawn at a time instead of one. Waiting for room longer than ``REQUEST_TIMEOUT`` is a 503; ``fn`` run
+    here has no time limit (as any work of the server's own process).
+    """
+    import time
+
+    from . import workers
+
+    config = flask.current_app.config
+    count = int(config["WORKERS"])
+    if count <= 0:
+        return _answer(workers.run(fn, args, kwargs))
+    deadline = time.monotonic() + float(config["REQUEST_TIMEOUT"])
+    while True:
+        try:
+            return _answer(_in_worker(fn, args, kwargs, count, wait=0))
+        except workers.Busy:
+            pass
+        if lock.acquire(blocking=False):
+            try:
+                outcome = workers.run(fn, args, kwargs)
+            finally:
+                lock.release()
+            return _answer(outcome)
+        if time.monotonic() > deadline:
+            raise _busy(count, f"{float(config['REQUEST_TIMEOUT']):g} s")
+        time.sleep(POLL)
 
 
 def json_bytes(payload) -> bytes:

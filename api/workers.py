@@ -85,12 +85,19 @@ def run(fn, args: tuple, kwargs: dict):
 
 
 def _worker_started(server: int) -> None:
-    """In each new worker: leave as soon as the server process ``server`` is gone, even killed mid-task.
+    """In each new worker: leave as soon as the server process ``server`` is gone, even killed mid-task;
+    make matplotlib ready to draw (:func:`fiscal_sim.io.charts.warm`).
 
     (A worker's parent is the forkserver, which lives as long as any worker does: without this, a worker
     orphaned by a killed server would finish its task first.)
     """
     threading.Thread(target=_exit_with, args=(server,), name="exit-with-the-server", daemon=True).start()
+    try:  # the CJK font looked up and loaded now, not by the worker's first chart
+        from fiscal_sim.io import charts
+
+        charts.warm()
+    except Exception:  # noqa: BLE001 - the first chart does the same work all the same
+        log.debug("chart warm-up failed", exc_info=True)
 
 
 def _exit_with(server: int) -> None:

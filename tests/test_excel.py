@@ -441,6 +441,21 @@ def test_one_result_has_no_changes_chart(three_results):
     assert len(wb["charts"]._images) == 4 and catalogue.CHARTS["changes_by_town"].label("en") not in titles
 
 
+def test_charts_drawn_before_are_embedded_as_they_are(monkeypatch, three_results):
+    from fiscal_sim.io import charts
+    from fiscal_sim.io.excel_results import build_workbook, workbook_charts
+
+    one = {"现行": three_results["现行"]}
+    drawn = {"lorenz": charts.figure_bytes(charts.make_chart("lorenz", one, dpi=40, lang="en"), "png")}
+    asked = []
+    real = charts.make_chart
+    monkeypatch.setattr(charts, "make_chart", lambda name, *a, **k: asked.append(name) or real(name, *a, **k))
+    wb = build_workbook(one, dpi=40, lang="en", chart_images=drawn)
+    assert asked == [n for n in workbook_charts(one) if n != "lorenz"]  # the others drawn, lorenz not again
+    images = wb["charts"]._images
+    assert len(images) == 4 and images[3]._data() == drawn["lorenz"]
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch, three_results):
     path = tmp_path / "result.xlsx"
     path.write_bytes(b"old workbook")

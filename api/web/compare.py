@@ -158,18 +158,24 @@ def _town_gaps(comparison) -> dict[str, str]:
 
 
 def _chart_response(body: dict) -> flask.Response:
-    """A chart as PNG or the numbers behind it as CSV (``make_chart`` + ``figure_bytes`` / ``chart_data``)."""
-    from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
-    from fiscal_sim.io.tables import csv_bytes
+    """A chart as PNG or the numbers behind it as CSV (the API's :func:`api.resources.charts.render`).
 
-    results, _ = runner.labelled_results(body)
-    options = {"year": body.get("year"), "baseline": body.get("baseline")}
+    The PNG is drawn wherever there is room first (:func:`runner.compute_or_here`): in a free worker, else in
+    this process, so the page's charts, asked for all at once, are drawn two (or more) at a time."""
+    from fiscal_sim.io.charts import DRAWING
+
+    from ..resources.charts import render
+
+    labelled, baseline = runner.sources(body)
+    request_ = {"chart": body["chart"], "format": body["format"], "year": body.get("year"), "montecarlo": False}
+    request_.update(lang=body["lang"], baseline=baseline)
     if body["format"] == "csv":
-        response = flask.Response(csv_bytes(chart_data(body["chart"], results, **options)), mimetype="text/csv")
+        data, mimetype = render(labelled, request_, runner.limits())
+        response = flask.Response(data, mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'
         return response
-    figure = make_chart(body["chart"], results, lang=body["lang"], **options)
-    return flask.Response(figure_bytes(figure, "png"), mimetype="image/png")
+    data, mimetype = runner.compute_or_here(DRAWING, render, labelled, request_, runner.limits())
+    return flask.Response(data, mimetype=mimetype)
 
 
 @bp.get("/compare/chart.<fmt>")
@@ -185,12 +191,23 @@ def compare_chart(fmt: str):
     return runner.cached("web.chart", {**body, "chart": chart, "format": fmt, "lang": g.lang}, _chart_response)
 
 
+def _chart_png(body: dict, chart: str) -> bytes:
+    """A chart of the page as PNG bytes: the page's own (cached) answer, drawn now if it was not asked yet."""
+    return runner.cached("web.chart", {**body, "chart": chart, "format": "png"}, _chart_response).get_data()
+
+
 def _workbook_response(body: dict) -> flask.Response:
-    from fiscal_sim.io.excel_results import write_workbook
+    from fiscal_sim.io.charts import chart_year
+    from fiscal_sim.io.excel_results import workbook_charts, write_workbook
 
     comparison = compared(body)
+    # the workbook's charts are the page's of the last common year: embedded from the page's chart cache
+    chart_body = {**body, "year": chart_year(comparison.results, None)}
+    images = {name: _chart_png(chart_body, name) for name in workbook_charts(comparison.results)}
     buffer = io.BytesIO()
-    write_workbook(buffer, comparison.results, comparison=comparison, charts=True, lang=body["lang"])
+    write_workbook(
+        buffer, comparison.results, comparison=comparison, charts=True, lang=body["lang"], chart_images=images
+    )
     return flask.Response(
         buffer.getvalue(),
         mimetype=XLSX,

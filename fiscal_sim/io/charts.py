@@ -737,6 +737,16 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: float | None = None) -> 
     return buffer.getvalue()
 
 
+def warm() -> None:
+    """Render a tiny figure with a Chinese label: matplotlib's font list (built on the first use of a fresh
+    ``MPLCONFIGDIR``), the CJK font lookup and the font file's loading are then done, so the first real chart
+    does not wait for them (a server calls it in the background at start)."""
+    fig = Figure(figsize=(1.0, 0.5), dpi=DEFAULT_DPI)
+    fig.text(0.1, 0.4, "乡镇 2020 0.5", fontsize="small")
+    fig.text(0.1, 0.1, "标题", fontsize="large", fontweight="bold")
+    figure_bytes(fig, "png")
+
+
 # ---------------------------------------------------------------------------------------------
 # the parameter-sweep chart (docs/model.md §1.12)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -94,9 +95,67 @@ def write_result(result, out: Path, fmt: str, lang: str = "zh") -> list[Path]:
 
         path = out / "result.xlsx"
         out.mkdir(parents=True, exist_ok=True)
-        write_workbook(path, {result.name: result}, lang=lang)
+        results = {result.name: result}
+        images = ChartsAside(results, CHARTS_ASIDE, lang)  # drawn meanwhile in a second process
+        write_workbook(path, results, lang=lang, chart_images=images)
         written.append(path)
     return written
+
+
+CHARTS_ASIDE = ("town_budgets", "lorenz")  # about half the drawing of a result's workbook charts
+
+
+class ChartsAside(Mapping):
+    """Workbook charts drawn in a forked process while this one writes the tables and the other charts.
+
+    ``{name: PNG bytes}`` of ``names`` once asked for (waits for the child then); empty, so the workbook
+    draws them itself, where there is no ``fork``, a single core, or when the child fails.
+    """
+
+    def __init__(self, results: dict, names, lang: str):
+        self._images: dict[str, bytes] | None = None
+        self._names = tuple(names)
+        if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            self._images = {}
+            return
+        from .charts import figure_bytes, make_chart  # imported once, before the fork
+
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: draw, send, leave (never back into the caller's code)
+            code = 1
+            try:
+                os.close(read)
+                images = {name: figure_bytes(make_chart(name, results, lang=lang), "png") for name in names}
+                with os.fdopen(write, "wb") as handle:
+                    pickle.dump(images, handle)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def _loaded(self) -> dict[str, bytes]:
+        if self._images is None:
+            with os.fdopen(self._read, "rb") as handle:
+                data = handle.read()
+            _, status = os.waitpid(self._pid, 0)
+            try:
+                self._images = pickle.loads(data) if status == 0 else {}
+            except Exception:  # noqa: BLE001 - a child that failed: the workbook draws the charts itself
+                self._images = {}
+        return self._images
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._names:  # not the child's: no waiting for it
+            raise KeyError(name)
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _key_figures(result) -> str:
@@ -183,14 +242,17 @@ def cmd_compare(args) -> int:
     out = Path(args.out) if args.out else Path("out") / "comparison"
     written = write_csv_tables(out, comparison, COMPARE_FRAMES)
     out.mkdir(parents=True, exist_ok=True)
-    write_workbook(out / "comparison.xlsx", comparison.results, comparison, lang=args.lang)
-    written.append(out / "comparison.xlsx")
-    for name in CHARTS:
-        data = figure_bytes(make_chart(name, comparison.results, lang=args.lang, baseline=comparison.baseline), "png")
+    images, charts = {}, []
+    for name in CHARTS:  # drawn once: as files and in the workbook
+        data = images[name] = figure_bytes(
+            make_chart(name, comparison.results, lang=args.lang, baseline=comparison.baseline), "png"
+        )
         path = out / f"{name}.png"
         atomic_write(path, lambda p, d=data: p.write_bytes(d))
         numbers = chart_data(name, comparison.results, baseline=comparison.baseline)
-        written += [path, write_csv(out / f"{name}_data.csv", numbers)]
+        charts += [path, write_csv(out / f"{name}_data.csv", numbers)]
+    write_workbook(out / "comparison.xlsx", comparison.results, comparison, lang=args.lang, chart_images=images)
+    written += [out / "comparison.xlsx", *charts]
     summary = comparison.summary.set_index("label")
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:,.2f}".format):
         print(f"baseline: {comparison.baseline}\n{summary.T.to_string()}")

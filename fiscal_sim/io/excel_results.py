@@ -135,21 +135,36 @@ def _settings(comparison, lang: str) -> pd.DataFrame:
     return settings
 
 
-def _add_charts(wb: Workbook, results: dict, montecarlo, dpi: float, lang: str, baseline: str | None = None) -> None:
-    """The charts sheet; ``changes_by_town`` only when there is a scenario to compare with the baseline."""
-    from openpyxl.drawing.image import Image
+def workbook_charts(results: dict) -> tuple[str, ...]:
+    """The charts of a workbook of ``results``: ``changes_by_town`` only when there is a scenario to compare."""
+    return tuple(name for name in catalogue.CHARTS if name != "changes_by_town" or len(results) > 1)
 
-    from .charts import CHARTS, figure_bytes, make_chart
+
+def _add_charts(
+    wb: Workbook,
+    results: dict,
+    montecarlo,
+    dpi: float,
+    lang: str,
+    baseline: str | None = None,
+    images: dict[str, bytes] | None = None,
+) -> None:
+    """The charts sheet (:func:`workbook_charts`); a chart of ``images`` (PNG bytes drawn before, e.g. the
+    compare page's) is embedded as it is, the others are drawn here."""
+    from openpyxl.drawing.image import Image
 
     ws = wb.create_sheet(CHARTS_SHEET.label(lang))
     ws.column_dimensions["A"].width = 40
     row = 1
-    for name in CHARTS:
-        if name == "changes_by_town" and len(results) < 2:
-            continue
-        band = montecarlo if name == "county_balance" else None
-        fig = make_chart(name, results, montecarlo=band, baseline=baseline, dpi=dpi, lang=lang)
-        image = Image(io.BytesIO(figure_bytes(fig, "png")))
+    for name in workbook_charts(results):
+        png = (images or {}).get(name)
+        if png is None:
+            from .charts import figure_bytes, make_chart
+
+            band = montecarlo if name == "county_balance" else None
+            fig = make_chart(name, results, montecarlo=band, baseline=baseline, dpi=dpi, lang=lang)
+            png = figure_bytes(fig, "png")
+        image = Image(io.BytesIO(png))
         ws.cell(row=row, column=1, value=catalogue.CHARTS[name].label(lang)).font = HEADER_FONT
         ws.add_image(image, f"A{row + 1}")
         row += 3 + math.ceil(image.height / CHART_ROW_PX)
@@ -180,7 +195,14 @@ def check_rows(results: dict, comparison=None, *, summary: pd.DataFrame | None =
 
 
 def build_workbook(
-    results: dict, comparison=None, charts: bool = True, *, montecarlo=None, dpi: float = 100, lang: str = "zh"
+    results: dict,
+    comparison=None,
+    charts: bool = True,
+    *,
+    montecarlo=None,
+    dpi: float = 100,
+    lang: str = "zh",
+    chart_images: dict[str, bytes] | None = None,
 ) -> Workbook:
     """The results workbook in memory (see :func:`write_workbook`); refused before any sheet is written
     when one would pass Excel's rows (:func:`check_rows`)."""
@@ -201,7 +223,8 @@ def build_workbook(
         _sheet(wb, comparison.winners_losers, "winners_losers", unit, lang, codes)
         _sheet(wb, _settings(comparison, lang), "settings", unit, lang, codes)
     if charts:
-        _add_charts(wb, results, montecarlo, dpi, lang, comparison.baseline if comparison is not None else None)
+        baseline = comparison.baseline if comparison is not None else None
+        _add_charts(wb, results, montecarlo, dpi, lang, baseline, chart_images)
     ws = wb.create_sheet(FIELDS_SHEET.label(lang))
     other = "English" if lang == "zh" else "中文"
     ws.append(
@@ -220,13 +243,26 @@ def build_workbook(
 
 
 def write_workbook(
-    target, results: dict, comparison=None, charts: bool = True, *, montecarlo=None, dpi: float = 100, lang: str = "zh"
+    target,
+    results: dict,
+    comparison=None,
+    charts: bool = True,
+    *,
+    montecarlo=None,
+    dpi: float = 100,
+    lang: str = "zh",
+    chart_images: dict[str, bytes] | None = None,
 ) -> None:
     """Write results (``{label: Result}``) and optionally a Comparison as one .xlsx workbook.
 
     ``target`` is a path or a binary file object. Sheets: summary, towns, county, revenue, projects,
     indicators (a scenario column when there are several), with a comparison also the differences by
     town and by year, winners and losers and the settings that differ; ``charts`` adds the charts as
-    images; the last sheet lists every header's column code.
+    images (``chart_images``: PNG bytes of some of them drawn already, by chart name, embedded as they are:
+    they must be the same charts, of these results, ``montecarlo``, ``dpi`` and ``lang``); the last sheet lists
+    every header's column code.
     """
-    save_workbook(build_workbook(results, comparison, charts, montecarlo=montecarlo, dpi=dpi, lang=lang), target)
+    wb = build_workbook(
+        results, comparison, charts, montecarlo=montecarlo, dpi=dpi, lang=lang, chart_images=chart_images
+    )
+    save_workbook(wb, target)
