@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -95,67 +94,9 @@ def write_result(result, out: Path, fmt: str, lang: str = "zh") -> list[Path]:
 
         path = out / "result.xlsx"
         out.mkdir(parents=True, exist_ok=True)
-        results = {result.name: result}
-        images = ChartsAside(results, CHARTS_ASIDE, lang)  # drawn meanwhile in a second process
-        write_workbook(path, results, lang=lang, chart_images=images)
+        write_workbook(path, {result.name: result}, lang=lang)
         written.append(path)
     return written
-
-
-CHARTS_ASIDE = ("town_budgets", "lorenz")  # about half the drawing of a result's workbook charts
-
-
-class ChartsAside(Mapping):
-    """Workbook charts drawn in a forked process while this one writes the tables and the other charts.
-
-    ``{name: PNG bytes}`` of ``names`` once asked for (waits for the child then); empty, so the workbook
-    draws them itself, where there is no ``fork``, a single core, or when the child fails.
-    """
-
-    def __init__(self, results: dict, names, lang: str):
-        self._images: dict[str, bytes] | None = None
-        self._names = tuple(names)
-        if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            self._images = {}
-            return
-        from .charts import figure_bytes, make_chart  # imported once, before the fork
-
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: draw, send, leave (never back into the caller's code)
-            code = 1
-            try:
-                os.close(read)
-                images = {name: figure_bytes(make_chart(name, results, lang=lang), "png") for name in names}
-                with os.fdopen(write, "wb") as handle:
-                    pickle.dump(images, handle)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._pid, self._read = pid, read
-
-    def _loaded(self) -> dict[str, bytes]:
-        if self._images is None:
-            with os.fdopen(self._read, "rb") as handle:
-                data = handle.read()
-            _, status = os.waitpid(self._pid, 0)
-            try:
-                self._images = pickle.loads(data) if status == 0 else {}
-            except Exception:  # noqa: BLE001 - a child that failed: the workbook draws the charts itself
-                self._images = {}
-        return self._images
-
-    def __getitem__(self, name: str) -> bytes:
-        if name not in self._names:  # not the child's: no waiting for it
-            raise KeyError(name)
-        return self._loaded()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._names)
 
 
 def _key_figures(result) -> str:
@@ -260,7 +201,9 @@ def cmd_compare(args) -> int:
         print("\nsettings that differ from the baseline:")
         for row in comparison.settings.itertuples(index=False):
             config, unit = comparison.results[row.label].scenario.config, comparison.results[row.label].unit
-            old, new = (settings_words.value_text(row.path, v, unit, args.lang) for v in (row.baseline, row.scenario))
+            old, new = (
+                settings_words.value_text(row.path, v, unit, args.lang, config) for v in (row.baseline, row.scenario)
+            )
             print(f"  {row.label}: {settings_words.label(row.path, config, args.lang)}: {old} → {new}")
     print("\nwritten: " + ", ".join(str(p) for p in written))
     return 0

@@ -130,7 +130,7 @@ def _settings(comparison, lang: str) -> pd.DataFrame:
         config, unit = result.scenario.config, result.unit
         settings.iat[n, settings.columns.get_loc("path")] = settings_words.label(row.path, config, lang)
         for column in ("baseline", "scenario"):
-            value = settings_words.value_text(row.path, getattr(row, column), unit, lang)
+            value = settings_words.value_text(row.path, getattr(row, column), unit, lang, config)
             settings.iat[n, settings.columns.get_loc(column)] = value
     return settings
 

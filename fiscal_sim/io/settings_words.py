@@ -85,36 +85,95 @@ def label(path: str, config: dict, lang: str = "zh") -> str:
     return text
 
 
-def value_text(path: str, value, unit: str, lang: str = "zh") -> str:
-    """A setting's value in words: shares and rates as %, amounts with the unit, choices by their label,
-    a record (a contract) as its fields in words."""
-    if value is None:
+OTHER = catalogue.Text("其他乡镇", "other towns")
+SEPARATORS = {"zh": ("；", "，", "、"), "en": ("; ", ", ", ", ")}
+
+
+def value_text(path: str, value, unit: str, lang: str = "zh", config: dict | None = None) -> str:
+    """A setting's value in words: shares and rates as %, amounts with the unit, choices, classes, revenue
+    items and functions by their labels or names, records (a contract, a split exception) field by field."""
+    return _words(catalogue.field(path), path, value, _Say(unit, lang, _names(config or {})))
+
+
+@dataclass(frozen=True)
+class _Say:
+    unit: str
+    lang: str
+    names: dict[str, str]  # record ids → names (增值税 for vat)
+
+
+def _name(text: str, say: _Say) -> str:
+    """A code in words: a record's name, a towns column's or class's label (pilot → 试点镇), other → 其他乡镇."""
+    if text in say.names:
+        return say.names[text]
+    known = catalogue.column(text, "towns")
+    if known is not None:
+        return known.label(say.lang)
+    return OTHER.label(say.lang) if text == "other" else text
+
+
+def _words(field, path: str, value, say: _Say) -> str:
+    records, fields, items = SEPARATORS[say.lang]
+    if value is None or value == [] or value == {}:
         return "—"
-    field = catalogue.field(path)
-    if field is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        if field.unit in (catalogue.Unit.SHARE, catalogue.Unit.RATE):
-            return percent(value)
-        if field.unit is catalogue.Unit.MONEY:
-            return f"{setting_text(value, lang)} {unit}"
-    if field is not None and field.choices is not None and isinstance(value, str) and value in field.choices.codes():
-        return field.choices(value).label(lang)
-    if isinstance(value, list) and field is not None and field.kind == "texts":
-        return "、".join(str(v) for v in value) or "—"
-    if isinstance(value, dict) and field is not None and field.block is not None:
-        parts = [
-            f"{field.block[k].label(lang)} {value_text(f'{path}.{k}', v, unit, lang)}"
-            for k, v in value.items()
-            if k in field.block and k != "id" and v is not None
-        ]
-        return ("；" if lang == "zh" else "; ").join(parts) or "—"
-    return setting_text(value, lang)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, list, dict)):
+        return setting_text(value, say.lang)
+    if isinstance(value, (int, float)):
+        if field is not None and math.isfinite(value):
+            if field.unit in (catalogue.Unit.SHARE, catalogue.Unit.RATE):
+                return percent(value)
+            if field.unit is catalogue.Unit.MONEY:
+                return f"{setting_text(value, say.lang)} {say.unit}"
+        return setting_text(value, say.lang)
+    if isinstance(value, str):
+        if field is not None and field.choices is not None and value in field.choices.codes():
+            return field.choices(value).label(say.lang)
+        return _name(value, say)
+    if isinstance(value, list):
+        if field is not None and field.kind == "records" and field.block is not None:
+            return records.join(_record(field.block, path, v, say) for v in value)
+        return items.join(_words(field, path, v, say) for v in value)
+    if field is not None and field.block is not None:  # a block, or one record of a list (contracts.C01)
+        return _record(field.block, path, value, say, records)
+    # a map: by class (pilot, other), or a target's settings (benchmark, margin)
+    parts = []
+    for key, item in value.items():
+        sub = catalogue.field(f"{path}.{key}")
+        sub = sub if sub is not None and sub is not field else field
+        known = sub is not field and sub is not None
+        parts.append(f"{sub.label(say.lang) if known else _name(str(key), say)} {_words(sub, path, item, say)}")
+    return records.join(parts)
+
+
+def _record(block, path: str, record, say: _Say, separator: str | None = None) -> str:
+    """A record or block field by field: 适用类别 试点镇，收入项目 增值税，分成规则 比例分成、乡镇分成比例 70%."""
+    if not isinstance(record, dict):
+        return _words(None, path, record, say)
+    records, fields, items = SEPARATORS[say.lang]
+    parts = []
+    for key, item in record.items():
+        if key == "id" or item is None or key not in block:
+            continue
+        sub = block[key]
+        if isinstance(item, dict) and sub.block is not None:  # a record inside a record: a split rule
+            parts.append(f"{sub.label(say.lang)} {_record(sub.block, f'{path}.{key}', item, say, items)}")
+        elif separator == items and sub.choices is not None:  # 比例分成, not 分成办法 比例分成
+            parts.append(_words(sub, path, item, say))
+        else:
+            parts.append(f"{sub.label(say.lang)} {_words(sub, path, item, say)}")
+    return (separator or fields).join(parts) or "—"
 
 
 def describe(differences, config: dict, unit: str, lang: str = "zh") -> list[Change]:
     """``(path, old, new)`` triples (``settings_differences``) as :class:`Change` rows; name and description,
     which label a scenario rather than set it, are left out."""
     return [
-        Change(path, label(path, config, lang), value_text(path, old, unit, lang), value_text(path, new, unit, lang))
+        Change(
+            path,
+            label(path, config, lang),
+            value_text(path, old, unit, lang, config),
+            value_text(path, new, unit, lang, config),
+        )
         for path, old, new in differences
         if path not in ("name", "description")
     ]
