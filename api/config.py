@@ -26,7 +26,7 @@ DEFAULTS = {
     "SECRET_KEY": None,  # signs session cookies; default: made once and kept in the database
     "MAX_CELLS": 2_000_000,  # towns × years summed over the scenarios of one request (solve, Monte Carlo: one)
     # heavy work (simulations, comparisons, charts, exports, Monte Carlo, solve) runs in worker processes
-    "WORKERS": 1,  # worker processes (started on the first such request); 0: in the request's thread (tests)
+    "WORKERS": 2,  # worker processes (started on the first such request); 0: in the request's thread (tests)
     "REQUEST_TIMEOUT": 60,  # whole seconds a computation may run (then its worker is killed: 503); also the
     # longest a request waits for a free worker (then 503)
     # the waitress server (api.serve): slow or idle clients must not starve the others

@@ -323,19 +323,42 @@ def pickled_results(labelled: list[tuple[str, dict]], limits_: dict) -> bytes:
     return pickle.dumps(results_of(labelled, limits_), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def labelled_results(body: dict) -> tuple[dict[str, fiscal_sim.Result], str]:
+def labelled_results(body: dict, *, pickled: bool = False) -> tuple[dict[str, fiscal_sim.Result] | bytes, str]:
     """The results of a comparison body by label, and the baseline label, for the page's views.
 
     Computed like the API's answers: refused before any work when a limit is broken, run in a worker under
     ``REQUEST_TIMEOUT`` (so a heavy page cannot hold the server), and kept in the answer cache by stored
-    version, so a page, its charts, its workbook and every explanation clicked on it share one run."""
+    version, so a page, its charts, its workbook and every explanation clicked on it share one run;
+    ``pickled``: the results as the worker sent them, to hand to another worker."""
 
     def run(pinned_body: dict) -> flask.Response:
         labelled, _ = sources(pinned_body)
         return flask.Response(compute(pickled_results, labelled, limits()), mimetype="application/octet-stream")
 
     _, baseline = sources(body)  # the labels and limits checked (422) before the cache is asked
-    return pickle.loads(cached("page-results", body, run).get_data()), baseline
+    data = cached("page-results", body, run).get_data()
+    return (data if pickled else pickle.loads(data)), baseline
+
+
+def pickled_comparison(labelled: list[tuple[str, dict]], baseline: str, limits_: dict) -> bytes:
+    """``fiscal_sim.compare`` of :func:`results_of`, pickled (a worker's answer to the compare page)."""
+    comparison = fiscal_sim.compare(results_of(labelled, limits_), baseline=baseline)
+    return pickle.dumps(comparison, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def page_comparison(body: dict, *, pickled: bool = False):
+    """The comparison of a comparison body for the page's views, computed and kept as
+    :func:`labelled_results` keeps results (the compare page, its workbook); ``pickled``: as the worker
+    sent it, to hand to another worker."""
+
+    def run(pinned_body: dict) -> flask.Response:
+        labelled, baseline = sources(pinned_body)
+        data = compute(pickled_comparison, labelled, baseline, limits())
+        return flask.Response(data, mimetype="application/octet-stream")
+
+    sources(body)  # the labels and limits checked (422) before the cache is asked
+    data = cached("page-comparison", body, run).get_data()
+    return data if pickled else pickle.loads(data)
 
 
 def stored_result(scenario_id: str, version: int) -> fiscal_sim.Result:
@@ -424,42 +447,6 @@ def _in_worker(fn, args: tuple, kwargs: dict, count: int, wait: float | None = N
             " another one has been started: try again, or ask for less"
         )
         raise ApiError(503, {"_request": [message]}) from None
-
-
-POLL = 0.005  # seconds between looks for a free worker or a free lock (compute_or_here)
-
-
-def compute_or_here(lock, fn: Callable[..., T], /, *args, **kwargs) -> T:
-    """``fn(*args, **kwargs)`` wherever there is room first: in a free worker (as :func:`compute`), else in
-    this thread once it holds ``lock`` (the charts' drawing lock), so the server's own process draws too.
-
-    For the page's charts: the browser asks for them all at once and, with the default single worker, two
-    are drawn at a time instead of one. Waiting for room longer than ``REQUEST_TIMEOUT`` is a 503; ``fn`` run
-    here has no time limit (as any work of the server's own process).
-    """
-    import time
-
-    from . import workers
-
-    config = flask.current_app.config
-    count = int(config["WORKERS"])
-    if count <= 0:
-        return _answer(workers.run(fn, args, kwargs))
-    deadline = time.monotonic() + float(config["REQUEST_TIMEOUT"])
-    while True:
-        try:
-            return _answer(_in_worker(fn, args, kwargs, count, wait=0))
-        except workers.Busy:
-            pass
-        if lock.acquire(blocking=False):
-            try:
-                outcome = workers.run(fn, args, kwargs)
-            finally:
-                lock.release()
-            return _answer(outcome)
-        if time.monotonic() > deadline:
-            raise _busy(count, f"{float(config['REQUEST_TIMEOUT']):g} s")
-        time.sleep(POLL)
 
 
 def json_bytes(payload) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 from urllib.parse import urlencode
 
 import flask
@@ -51,10 +52,7 @@ def comparison_request() -> dict | None:
 
 
 def compared(body: dict):
-    from fiscal_sim import compare
-
-    results, baseline = runner.labelled_results(body)
-    return compare(results, baseline=baseline)
+    return runner.page_comparison(body)
 
 
 def query_string(**changes) -> str:
@@ -158,24 +156,19 @@ def _town_gaps(comparison) -> dict[str, str]:
 
 
 def _chart_response(body: dict) -> flask.Response:
-    """A chart as PNG or the numbers behind it as CSV (the API's :func:`api.resources.charts.render`).
-
-    The PNG is drawn wherever there is room first (:func:`runner.compute_or_here`): in a free worker, else in
-    this process, so the page's charts, asked for all at once, are drawn two (or more) at a time."""
-    from fiscal_sim.io.charts import DRAWING
-
+    """A chart as PNG or the numbers behind it as CSV, computed in a worker like the API's
+    (:func:`api.resources.charts.render`): the browser asks for the page's charts at once, and each worker
+    draws one (``FISCAL_SIM_WORKERS``, 2 by default)."""
     from ..resources.charts import render
 
     labelled, baseline = runner.sources(body)
     request_ = {"chart": body["chart"], "format": body["format"], "year": body.get("year"), "montecarlo": False}
     request_.update(lang=body["lang"], baseline=baseline)
+    data, mimetype = runner.compute(render, labelled, request_, runner.limits())
+    response = flask.Response(data, mimetype=mimetype)
     if body["format"] == "csv":
-        data, mimetype = render(labelled, request_, runner.limits())
-        response = flask.Response(data, mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'
-        return response
-    data, mimetype = runner.compute_or_here(DRAWING, render, labelled, request_, runner.limits())
-    return flask.Response(data, mimetype=mimetype)
+    return response
 
 
 @bp.get("/compare/chart.<fmt>")
@@ -196,22 +189,27 @@ def _chart_png(body: dict, chart: str) -> bytes:
     return runner.cached("web.chart", {**body, "chart": chart, "format": "png"}, _chart_response).get_data()
 
 
+def comparison_workbook(pickled_comparison: bytes, lang: str, images: dict[str, bytes]) -> bytes:
+    """The comparison workbook (in a worker): the page's comparison, its charts as the page drew them."""
+    from fiscal_sim.io.excel_results import write_workbook
+
+    comparison = pickle.loads(pickled_comparison)
+    buffer = io.BytesIO()
+    write_workbook(buffer, comparison.results, comparison=comparison, charts=True, lang=lang, chart_images=images)
+    return buffer.getvalue()
+
+
 def _workbook_response(body: dict) -> flask.Response:
     from fiscal_sim.io.charts import chart_year
-    from fiscal_sim.io.excel_results import workbook_charts, write_workbook
+    from fiscal_sim.io.excel_results import workbook_charts
 
-    comparison = compared(body)
+    comparison = compared(page := {k: v for k, v in body.items() if k != "lang"})  # the page's, cached
     # the workbook's charts are the page's of the last common year: embedded from the page's chart cache
     chart_body = {**body, "year": chart_year(comparison.results, None)}
     images = {name: _chart_png(chart_body, name) for name in workbook_charts(comparison.results)}
-    buffer = io.BytesIO()
-    write_workbook(
-        buffer, comparison.results, comparison=comparison, charts=True, lang=body["lang"], chart_images=images
-    )
+    data = runner.compute(comparison_workbook, runner.page_comparison(page, pickled=True), body["lang"], images)
     return flask.Response(
-        buffer.getvalue(),
-        mimetype=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="fiscal-sim-compare.xlsx"'},
+        data, mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="fiscal-sim-compare.xlsx"'}
     )
 
 

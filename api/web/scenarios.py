@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 
 import flask
 import yaml
@@ -308,14 +309,20 @@ def download(scenario_id: str, fmt: str):
     return flask.send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
 
 
-@bp.get("/scenarios/<scenario_id>/results.xlsx")
-def results_workbook(scenario_id: str):
+def results_workbook_bytes(pickled_results: bytes, label: str, name: str, lang: str) -> bytes:
+    """A result's workbook, tables only (in a worker)."""
     from fiscal_sim.io.excel_results import write_workbook
 
-    stored, scenario = stored_version(scenario_id, query_version())
-    result = runner.stored_result(scenario_id, stored.version)
     buffer = io.BytesIO()
-    write_workbook(buffer, {display_name(stored.name): result}, charts=False, lang=g.lang)
-    buffer.seek(0)
+    write_workbook(buffer, {name: pickle.loads(pickled_results)[label]}, charts=False, lang=lang)
+    return buffer.getvalue()
+
+
+@bp.get("/scenarios/<scenario_id>/results.xlsx")
+def results_workbook(scenario_id: str):
+    stored, _ = stored_version(scenario_id, query_version())
+    body = {"scenarios": [{"scenario_id": scenario_id, "version": stored.version}]}
+    results, _ = runner.labelled_results(body, pickled=True)
+    data = runner.compute(results_workbook_bytes, results, scenario_id, display_name(stored.name), g.lang)
     name = f"{scenario_id}-v{stored.version}-results.xlsx"
-    return flask.send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=name)
+    return flask.send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)

@@ -27,7 +27,8 @@ def worker_pid(app) -> int:
         return runner.compute(os.getpid)
 
 
-def test_requests_are_computed_in_a_worker_process(app):
+def test_requests_are_computed_in_a_worker_process(app_factory):
+    app = app_factory(WORKERS=1)
     pid = worker_pid(app)
     assert pid != os.getpid()
     assert worker_pid(app) == pid  # the same worker, kept
@@ -142,7 +143,7 @@ def test_client_errors_come_back_with_their_fields_and_others_are_raised(pool, m
 
 
 def test_compute_turns_pool_outcomes_into_api_errors(app_factory, monkeypatch):
-    app = app_factory(REQUEST_TIMEOUT=2)
+    app = app_factory(REQUEST_TIMEOUT=2, WORKERS=1)
 
     class Stuck:
         def call(self, fn, args, kwargs, *, timeout, wait):
@@ -178,7 +179,16 @@ def test_the_page_computes_in_a_worker_and_its_views_share_one_run(app, monkeypa
     explain = client.get("/scenarios/baseline/explain?town=T01&year=2020&column=general_transfer")
     assert explain.status_code == 200
     assert client.get("/scenarios/baseline/results.xlsx").status_code == 200
-    assert calls == ["pickled_results"]  # the explanation and the workbook read the run the page made
+    # the explanation and the workbook read the run the page made; the workbook is written in a worker
+    assert calls == ["pickled_results", "results_workbook_bytes"]
+    calls.clear()
+    compare = "/compare?ids=baseline&ids=pilot_reform"
+    assert client.get(compare).status_code == 200
+    assert client.get(compare.replace("/compare?", "/compare/workbook.xlsx?")).status_code == 200
+    assert client.get(compare).status_code == 200  # again: from the cache
+    # one comparison for the page and its workbook; the workbook's charts, the workbook itself in workers
+    assert calls.count("pickled_comparison") == 1 and calls.count("comparison_workbook") == 1
+    assert set(calls) == {"pickled_comparison", "render", "comparison_workbook"}
 
 
 def test_a_heavy_page_is_stopped_like_a_heavy_request(app_factory):
