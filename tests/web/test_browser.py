@@ -180,6 +180,14 @@ def test_upload_edit_compare_explain_and_download(server, page, tmp_path):
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden() and page.locator("#compare-form").is_hidden()
     assert page.locator("#summary").is_visible()
+    # on A4 landscape (277 mm of paper between the margins, 1,047 px at 96 dpi) the charts fit the width
+    page.set_viewport_size({"width": 1047, "height": 740})
+    widths = page.locator(".chart img").evaluate_all("imgs => imgs.map(i => i.getBoundingClientRect().right)")
+    assert len(widths) == 5 and max(widths) <= 1047, widths
+    pdf = tmp_path / "compare.pdf"
+    page.pdf(path=str(pdf), format="A4", landscape=True, print_background=False)
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000
+    page.set_viewport_size(VIEWPORT)
     page.emulate_media(media="screen")
 
     screenshot = tmp_path / "compare.png"
