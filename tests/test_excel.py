@@ -317,8 +317,15 @@ def test_bad_cells_are_errors_naming_sheet_row_and_column(filled):
     with pytest.raises(ScenarioError) as exc:
         fiscal_sim.load_scenario(filled)
     errors = exc.value.errors
-    assert errors["revenue_items row 2 column D (elasticity)"] == ["not a number ('abc')"]
-    assert errors["projects row 3 column C (year)"] == ["not a whole number (2021.5)"]
+    assert errors["revenue_items row 2 column D (elasticity)"] == ["must be a number, got 'abc'"]
+    assert errors["projects row 3 column C (year)"] == ["must be a whole number, got 2021.5"]
+    # in Chinese, the place and the problem in words (the page and `--lang zh` show them so)
+    from fiscal_sim.catalogue import describe_key
+
+    key = "revenue_items row 2 column D (elasticity)"
+    assert describe_key(key, "zh") == "工作表“收入项目（revenue_items）”第 2 行 D 列（收入弹性系数）"
+    assert errors[key][0].text("zh") == "须为数字，收到 'abc'"
+    assert describe_key(key, "en") == "sheet revenue_items (revenue items), row 2, column D (revenue elasticity)"
     assert any(k.startswith("general_transfer row") and "unknown key 'colour'" in v[0] for k, v in errors.items())
     assert any(k.startswith("special_transfers row") and "carry_over" in k for k in errors)
     assert exc.value.source == "three.xlsx"

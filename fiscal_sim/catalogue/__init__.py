@@ -39,7 +39,7 @@ from .choices import (
 )
 from .fields import MAX_DEPTH, MAX_DRAWS, MAX_TEXT, MAX_YEARS, RELATIVE_TARGET, SCENARIO, VARIANT_KEYS, blocks
 from .kinds import LANGS, Block, Choice, Column, Field, Table, Text, Unit
-from .messages import MESSAGES, ROW_ID, ROW_WHERE
+from .messages import MESSAGES, ROW_ID, ROW_WHERE, SCENARIO_SHEET, SHEET_CELL_WHERE, SHEET_COLUMN, SHEET_KEY
 from .tables import INPUT_TABLES, KEY_TOWN_COLUMNS, MONTECARLO_SERIES, PERCENTILES, RESULT_TABLES, SUFFIXES
 
 __all__ = [
@@ -55,6 +55,10 @@ __all__ = [
 
 _INDEX = re.compile(r"\[([^\]]*)\]")
 _ROW = re.compile(r"^(towns|projects) row (\d+)(?: \(id (.*)\))?$")
+# a cell of a scenario workbook, as its reader names it: ``revenue_items row 4 column C (split.town_share)``
+_SHEET_CELL = re.compile(
+    r"^(?P<sheet>[a-z_]+) row (?P<row>\d+)(?: column (?P<column>[A-Z]+))?(?: \((?P<field>[^)]*)\))?$"
+)
 
 
 def _segments(path: str) -> list[str]:
@@ -213,8 +217,61 @@ def describe_key(key: str, lang: str = "zh") -> str:
         id_part = (zh_id if lang == "zh" else en_id).format(id=ident) if ident else ""
         zh, en = ROW_WHERE
         return (zh if lang == "zh" else en).format(table=table, row=row.group(2), id_part=id_part)
+    cell = _SHEET_CELL.match(key)
+    if cell and sheet_path(cell["sheet"]) is not None:
+        return _sheet_cell_words(cell, lang)
     if key in INPUT_TABLES:
         return INPUT_TABLES[key].label(lang)
     if key.startswith("set."):
         return path_label(key[4:], lang)
     return path_label(key, lang)
+
+
+def sheet_path(name: str) -> str | None:
+    """The key path a scenario workbook's sheet holds (``difficulty_factors`` → ``general_transfer.difficulty.
+    factors``; ``scenario``, the top-level keys → ``""``); None for no sheet of the template."""
+    if name == "scenario":
+        return ""
+
+    def find(block: Block, prefix: str) -> str | None:
+        for f in block.fields:
+            path = f"{prefix}{f.key}"
+            if (f.kind == "table" and f.table == name) or (f.block is not None and f.block.name == name):
+                return path
+            if f.kind == "block" and f.block is not None:
+                found = find(f.block, f"{path}.")
+                if found is not None:
+                    return found
+        return None
+
+    return find(SCENARIO, "")
+
+
+def _sheet_cell_words(cell: re.Match, lang: str) -> str:
+    """``工作表“收入项目”第 4 行 C 列（乡镇分成比例）`` for ``revenue_items row 4 column C (split.town_share)``."""
+    zh = lang == "zh"
+    name, path, field_name = cell["sheet"], sheet_path(cell["sheet"]), cell["field"]
+    if name == "scenario":
+        sheet = SCENARIO_SHEET[0 if zh else 1]
+    elif name in INPUT_TABLES:
+        sheet = INPUT_TABLES[name].label(lang)
+    else:
+        sheet = path_label(path, lang).split(" › ")[-1]
+    if name != "scenario":  # the sheet's tab shows its code: both, to find it
+        sheet = f"{sheet}（{name}）" if zh else f"{name} ({sheet})"
+    field_words = ""
+    if field_name == "key":
+        field_words = SHEET_KEY[0 if zh else 1]
+    elif field_name:
+        known = column(field_name, name) if name in INPUT_TABLES else None
+        if known is not None:
+            field_words = known.label(lang)
+        else:
+            holder = field(path) if path else None
+            records = holder is not None and holder.kind == "records"  # a record's column: any record id
+            inner = f"{path}.x.{field_name}" if records else f"{path}.{field_name}" if path else field_name
+            field_words = path_label(inner, lang).split(" › ")[-1] if field(inner) is not None else field_name
+    column_part = SHEET_COLUMN[0 if zh else 1].format(column=cell["column"]) if cell["column"] else ""
+    field_part = (f"（{field_words}）" if zh else f" ({field_words})") if field_words else ""
+    template = SHEET_CELL_WHERE[0 if zh else 1]
+    return template.format(sheet=sheet, row=cell["row"], column_part=column_part, field_part=field_part)

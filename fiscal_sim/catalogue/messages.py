@@ -131,6 +131,73 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "scenario files are .yaml, .yml, .json or .xlsx, got {name}",
     ),
     "table_suffix": ("表格须为 .csv 或 .xlsx，收到 {name}", "tables must be .csv or .xlsx, got {name}"),
+    # workbooks that cannot be read, or that would take too much to read
+    "xlsx_unreadable": (
+        "不是可读取的 Excel (.xlsx) 工作簿（{detail}）；请在 Excel 中另存为 .xlsx",
+        "not a readable .xlsx workbook ({detail}); save it from Excel as .xlsx",
+    ),
+    "xlsx_missing_parts": (
+        "不是可读取的 Excel (.xlsx) 工作簿：压缩包中缺少 {parts}；请在 Excel 中另存为 .xlsx",
+        "not a readable .xlsx workbook: the zip has no {parts} (save it from Excel as .xlsx)",
+    ),
+    "xlsx_broken_xml": (
+        "不是可读取的 Excel (.xlsx) 工作簿（{part} 中的 XML 已损坏：{detail}）",
+        "not a readable .xlsx workbook (broken XML in {part}: {detail})",
+    ),
+    "xlsx_too_many": (
+        "工作簿被拒绝：{what}超过 {limit} 个，方案工作簿远用不了这么多",
+        "workbook refused: it holds more than {limit} {what_en}; a scenario workbook needs far fewer",
+    ),
+    "xlsx_declared_strings": (
+        "工作簿被拒绝：{part} 声明了 {count} 个共享字符串（{attribute}），超过 {limit} 个",
+        "workbook refused: {part} declares {count} shared strings ({attribute}), more than {limit}",
+    ),
+    "xlsx_doctype": (
+        "工作簿被拒绝：{part} 含有 DTD 声明（<!DOCTYPE …>），正常工作簿没有",
+        "workbook refused: {part} declares a DTD (<!DOCTYPE …>), which no workbook part has",
+    ),
+    "xlsx_part_too_large": (
+        "工作簿被拒绝：{part} 解压后超过 {limit}",
+        "workbook refused: {part} unpacks to more than {limit}",
+    ),
+    "xlsx_part_size": (
+        "工作簿被拒绝：{part} 解压后为 {size}，超过每个部件 {limit} 的上限",
+        "workbook refused: {part} would unpack to {size}, more than {limit} per part",
+    ),
+    "xlsx_too_large": (
+        "工作簿被拒绝：解压后为 {size}，超过 {limit}",
+        "workbook refused: it would unpack to {size}, more than {limit}",
+    ),
+    "not_scenario_workbook": (
+        "不是方案工作簿：没有 scenario 工作表（可先用 fiscal-sim template OUT.xlsx 生成模板）",
+        "not a scenario workbook: it has no 'scenario' sheet (start from `fiscal-sim template OUT.xlsx`)",
+    ),
+    "cell_list_empty_item": ("列表 {value} 中有空项", "an empty item in the list {value}"),
+    "cell_bool": ("{value} 不是 TRUE/FALSE、1/0 或 是/否", "{value} is not TRUE/FALSE, 1/0 or 是/否"),
+    "sheet_value_without_key": ("有值但没有填键（A 列）", "a value without a key"),
+    "sheet_unknown_key": ("不是可用的键：{key}；可用的键有 {keys}", "unknown key {key}; keys are {keys}"),
+    "sheet_key_twice": (
+        "{key} 填写了两次（第 {first} 行和第 {second} 行）",
+        "{key} is given twice (rows {first} and {second})",
+    ),
+    "sheet_growth_both": (
+        "{key} 与 {key}.pilot、{key}.other 只能填写一种",
+        "give {key}, or {key}.pilot and {key}.other, not both",
+    ),
+    "sheet_growth_pair": ("{key}.pilot 与 {key}.other 须同时填写", "{key}.pilot and {key}.other go together"),
+    "sheet_growth_lengths": (
+        "{key}.pilot 有 {pilot} 个逐年值，{key}.other 有 {other} 个",
+        "{key}.pilot has {pilot} yearly values and {key}.other {other}",
+    ),
+    "sheet_column_twice": ("列 {name} 出现了两次", "column {name} appears twice"),
+    "sheet_unknown_column": (
+        "不是可用的列：{name}；可用的列有 {columns}",
+        "unknown column {name}; columns are {columns}",
+    ),
+    "xlsx_parts": (
+        "工作簿被拒绝：包含 {count} 个文件，超过 {limit} 个",
+        "workbook refused: it holds {count} files, more than {limit}",
+    ),
     "not_valid": ("不是有效的 {kind}：{detail}", "not valid {kind}: {detail}"),
     "cannot_read_table": ("无法读取表格（{detail}）", "cannot read table ({detail})"),
     "extends_inline": ("自带数据的方案不能用 extends", "not allowed in a self-contained document"),
@@ -173,5 +240,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 # where a table-row problem sits: "towns row 4 (id T03)"
+SHEET_CELL_WHERE = (
+    "工作表“{sheet}”第 {row} 行{column_part}{field_part}",
+    "sheet {sheet}, row {row}{column_part}{field_part}",
+)
+SHEET_COLUMN = (" {column} 列", ", column {column}")
+SHEET_KEY = ("键", "key")
+SCENARIO_SHEET = ("方案（scenario）", "scenario")
 ROW_WHERE = ("{table}第 {row} 行{id_part}", "{table} row {row}{id_part}")
 ROW_ID = ("（{id}）", " (id {id})")

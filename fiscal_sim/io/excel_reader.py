@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..errors import ScenarioError
+from ..errors import Message, ScenarioError
 from ..scenario.tables import WORD_COLUMNS, number_or_text, parse_bool
 from .excel_template import SHEETS, Row, Sheet
 
@@ -97,18 +97,18 @@ def _scan_part(name: str, stream, totals: dict, source: str | None) -> None:
     row = column = widest = 0  # the last row's number; its last cell's column; the cells counted for it
     root = True
 
-    def refuse(message: str):
-        raise ScenarioError(f"workbook refused: {message}", source)
+    def refuse(code: str, **params):
+        raise ScenarioError(Message(code, **params), source)
 
-    def too_many(limit: int, what: str):
-        refuse(f"it holds more than {limit:,} {what}; a scenario workbook needs far fewer")
+    def too_many(limit: int, what: str, what_en: str):
+        refuse("xlsx_too_many", limit=f"{limit:,}", what=what, what_en=what_en)
 
     def start(tag: str, attributes: dict) -> None:  # one call per element: the frequent ones first
         nonlocal cells, strings, content, other, row, column, widest, root
         if tag in _CONTENT:
             content += 1
             if content > MAX_CONTENT_ELEMENTS:
-                too_many(MAX_CONTENT_ELEMENTS, "XML elements in its cells and strings")
+                too_many(MAX_CONTENT_ELEMENTS, "单元格和字符串中的 XML 元素", "XML elements in its cells and strings")
         elif tag in _CELL:
             reference = attributes.get("r")
             column = (_column_number(reference) if reference else 0) or column + 1
@@ -116,7 +116,7 @@ def _scan_part(name: str, stream, totals: dict, source: str | None) -> None:
                 cells += column - widest
                 widest = column
                 if cells > MAX_WORKBOOK_CELLS:
-                    too_many(MAX_WORKBOOK_CELLS, "cells")
+                    too_many(MAX_WORKBOOK_CELLS, "单元格", "cells")
         elif tag in _ROW:
             number = attributes.get("r", "")
             number = int(number) if number.isdigit() else row + 1
@@ -124,28 +124,33 @@ def _scan_part(name: str, stream, totals: dict, source: str | None) -> None:
                 cells += min(number - row - 1, MAX_WORKBOOK_CELLS + 1)
             cells += 1  # this row, even without cells
             if cells > MAX_WORKBOOK_CELLS:
-                too_many(MAX_WORKBOOK_CELLS, "cells")
+                too_many(MAX_WORKBOOK_CELLS, "单元格", "cells")
             row, column, widest = max(row, number), 0, 1
         elif tag in _STRING:
             strings += 1
             if strings > MAX_SHARED_STRINGS:
-                too_many(MAX_SHARED_STRINGS, "shared strings")
+                too_many(MAX_SHARED_STRINGS, "共享字符串", "shared strings")
         else:
             if root and tag in _ROOT_STRINGS:
                 for attribute in ("uniqueCount", "count"):
                     declared = attributes.get(attribute, "")
                     if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
                         refuse(
-                            f"{name} declares {int(declared):,} shared strings ({attribute}),"
-                            f" more than {MAX_SHARED_STRINGS:,}"
+                            "xlsx_declared_strings",
+                            part=name,
+                            count=f"{int(declared):,}",
+                            attribute=attribute,
+                            limit=f"{MAX_SHARED_STRINGS:,}",
                         )
             root = False
             other += 1
             if other > MAX_OTHER_ELEMENTS:
-                too_many(MAX_OTHER_ELEMENTS, "XML elements besides its cells and strings")
+                too_many(
+                    MAX_OTHER_ELEMENTS, "单元格和字符串以外的 XML 元素", "XML elements besides its cells and strings"
+                )
 
     def doctype(*args):
-        refuse(f"{name} declares a DTD (<!DOCTYPE …>), which no workbook part has")
+        refuse("xlsx_doctype", part=name)
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = start
@@ -156,7 +161,7 @@ def _scan_part(name: str, stream, totals: dict, source: str | None) -> None:
         chunk = stream.read(_CHUNK)
         read += len(chunk)
         if read > MAX_PART_BYTES:  # its header said less: never read past the cap anyway
-            refuse(f"{name} unpacks to more than {_mb(MAX_PART_BYTES)}")
+            refuse("xlsx_part_too_large", part=name, limit=_mb(MAX_PART_BYTES))
         parser.Parse(chunk, not chunk)
         if not chunk:
             break
@@ -174,26 +179,22 @@ def check_workbook_archive(path, source: str | None = None) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
             if len(parts) > MAX_PARTS:
-                raise ScenarioError(f"workbook refused: it holds {len(parts):,} files, more than {MAX_PARTS:,}", source)
+                raise ScenarioError(Message("xlsx_parts", count=f"{len(parts):,}", limit=f"{MAX_PARTS:,}"), source)
             names = {info.filename for info in parts}
             missing = [name for name in REQUIRED_PARTS if name not in names]
             if missing:
-                raise ScenarioError(
-                    f"not a readable .xlsx workbook: the zip has no {', '.join(missing)} (save it from Excel as .xlsx)",
-                    source,
-                )
+                raise ScenarioError(Message("xlsx_missing_parts", parts=", ".join(missing)), source)
             for info in parts:
                 if info.file_size > MAX_PART_BYTES:
                     raise ScenarioError(
-                        f"workbook refused: {info.filename} would unpack to {_mb(info.file_size)},"
-                        f" more than {_mb(MAX_PART_BYTES)} per part",
+                        Message(
+                            "xlsx_part_size", part=info.filename, size=_mb(info.file_size), limit=_mb(MAX_PART_BYTES)
+                        ),
                         source,
                     )
             total = sum(info.file_size for info in parts)
             if total > MAX_WORKBOOK_BYTES:
-                raise ScenarioError(
-                    f"workbook refused: it would unpack to {_mb(total)}, more than {_mb(MAX_WORKBOOK_BYTES)}", source
-                )
+                raise ScenarioError(Message("xlsx_too_large", size=_mb(total), limit=_mb(MAX_WORKBOOK_BYTES)), source)
             totals = {"cells": 0, "strings": 0, "content": 0, "other": 0}
             for info in parts:
                 if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
@@ -203,7 +204,7 @@ def check_workbook_archive(path, source: str | None = None) -> None:
                         _scan_part(info.filename, stream, totals, source)
                     except expat.ExpatError as exc:
                         raise ScenarioError(
-                            f"not a readable .xlsx workbook (broken XML in {info.filename}: {exc})", source
+                            Message("xlsx_broken_xml", part=info.filename, detail=str(exc)), source
                         ) from None
     except ScenarioError:
         raise
@@ -217,7 +218,7 @@ def check_workbook_archive(path, source: str | None = None) -> None:
         OSError,
         ValueError,
     ) as exc:  # not a zip, a damaged one, an encrypted or unknown compression
-        raise ScenarioError(f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", source) from None
+        raise ScenarioError(Message("xlsx_unreadable", detail=f"{exc.__class__.__name__}: {exc}"), source) from None
     finally:
         if position is not None:
             path.seek(position)
@@ -235,26 +236,26 @@ def _split(text: str) -> list[str]:
 
 def _number(value) -> float:
     if isinstance(value, bool):
-        raise _CellError(f"not a number ({value!r})")
+        raise _CellError(Message("not_a_number", value=repr(value)))
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
-            raise _CellError(f"not a finite number ({value!r})")
+            raise _CellError(Message("not_finite", value=repr(value)))
         return value
     if isinstance(value, str):
         try:
             number = float(value.strip())
         except ValueError:
-            raise _CellError(f"not a number ({value!r})") from None
+            raise _CellError(Message("not_a_number", value=repr(value))) from None
         if not math.isfinite(number):
-            raise _CellError(f"not a finite number ({value!r})")
+            raise _CellError(Message("not_finite", value=repr(value)))
         return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
-    raise _CellError(f"not a number ({value!r})")
+    raise _CellError(Message("not_a_number", value=repr(value)))
 
 
 def _integer(value) -> int:
     number = _number(value)
     if float(number) != int(number):
-        raise _CellError(f"not a whole number ({value!r})")
+        raise _CellError(Message("not_an_integer", value=repr(value)))
     return int(number)
 
 
@@ -268,7 +269,7 @@ def _numbers(value) -> list:
     if isinstance(value, str):
         parts = _split(value)
         if any(p == "" for p in parts):
-            raise _CellError(f"an empty item in the list {value!r}")
+            raise _CellError(Message("cell_list_empty_item", value=repr(value)))
         return [_number(p) for p in parts]
     return [_number(value)]
 
@@ -317,7 +318,7 @@ def _pool(value):
 def _boolean(value) -> bool:
     parsed = parse_bool(value)
     if parsed is None:
-        raise _CellError(f"{value!r} is not TRUE/FALSE, 1/0 or 是/否")
+        raise _CellError(Message("cell_bool", value=repr(value)))
     return parsed
 
 
@@ -361,7 +362,7 @@ class _WorkbookReader:
         self.source = source
         self.errors: dict[str, list[str]] = {}
 
-    def error(self, key: str, message: str) -> None:
+    def error(self, key: str, message: Message) -> None:
         self.errors.setdefault(key, []).append(message)
 
     def parse(self, parser, value, sheet: str, row: int, col: int, field: str):
@@ -371,7 +372,7 @@ class _WorkbookReader:
         try:
             return parser(value)
         except _CellError as exc:
-            self.error(f"{sheet} row {row} column {get_column_letter(col)} ({field})", str(exc))
+            self.error(f"{sheet} row {row} column {get_column_letter(col)} ({field})", exc.args[0])
             return _EMPTY
 
     def rows(self, sheet: str) -> list[tuple[int, tuple]]:
@@ -400,7 +401,7 @@ class _WorkbookReader:
             value = cells[1] if len(cells) > 1 else None
             if not key:
                 if not _is_blank(value):
-                    self.error(f"{sheet.name} row {n} column A (key)", "a value without a key")
+                    self.error(f"{sheet.name} row {n} column A (key)", Message("sheet_value_without_key"))
                 continue
             row = known.get(key)
             target = row.target if row is not None else None
@@ -411,10 +412,15 @@ class _WorkbookReader:
                         break
             if row is None:
                 keys = ", ".join([*known, *(f"{p.key}.…" for p in patterns)])
-                self.error(f"{sheet.name} row {n} column A (key)", f"unknown key {key!r}; keys are {keys}")
+                self.error(
+                    f"{sheet.name} row {n} column A (key)", Message("sheet_unknown_key", key=repr(key), keys=keys)
+                )
                 continue
             if key in seen:
-                self.error(f"{sheet.name} row {n} column A (key)", f"{key} is given twice (rows {seen[key]} and {n})")
+                self.error(
+                    f"{sheet.name} row {n} column A (key)",
+                    Message("sheet_key_twice", key=key, first=seen[key], second=n),
+                )
                 continue
             seen[key] = n
             spec = row.field.values if row.pattern and row.field.values is not None else row.field
@@ -439,9 +445,9 @@ class _WorkbookReader:
             node[key] = given[""]
             return
         if "" in given:
-            self.error(sheet, f"give {row.key}, or {row.key}.pilot and {row.key}.other, not both")
+            self.error(sheet, Message("sheet_growth_both", key=row.key))
         elif set(given) != {"pilot", "other"}:
-            self.error(sheet, f"{row.key}.pilot and {row.key}.other go together")
+            self.error(sheet, Message("sheet_growth_pair", key=row.key))
         else:
             pilot, other = given["pilot"], given["other"]
             if isinstance(pilot, list) or isinstance(other, list):
@@ -449,7 +455,7 @@ class _WorkbookReader:
                 p = pilot if isinstance(pilot, list) else [pilot] * n
                 o = other if isinstance(other, list) else [other] * n
                 if len(p) != len(o):
-                    self.error(sheet, f"{row.key}.pilot has {len(p)} yearly values and {row.key}.other {len(o)}")
+                    self.error(sheet, Message("sheet_growth_lengths", key=row.key, pilot=len(p), other=len(o)))
                     return
                 node[key] = [{"pilot": a, "other": b} for a, b in zip(p, o)]
             else:
@@ -470,9 +476,9 @@ class _WorkbookReader:
                 continue
             where = f"{sheet.name} row {header_row} column {get_column_letter(j)}"
             if name in [c[1] for c in columns]:
-                self.error(where, f"column {name!r} appears twice")
+                self.error(where, Message("sheet_column_twice", name=repr(name)))
             elif name not in specs and sheet.name != "towns":
-                self.error(where, f"unknown column {name!r}; columns are {', '.join(specs)}")
+                self.error(where, Message("sheet_unknown_column", name=repr(name), columns=", ".join(specs)))
             else:
                 columns.append((j, name))
         records = []
@@ -536,18 +542,15 @@ def read_scenario_workbook(path) -> dict:
     """
     source = Path(path).name if isinstance(path, (str, os.PathLike)) else None
     if source is not None and not Path(path).exists():
-        raise ScenarioError(f"scenario workbook not found: {path}")
+        raise ScenarioError(Message("file_not_found", path=str(path)))
     check_workbook_archive(path, source)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as exc:
-        raise ScenarioError(f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", source) from None
+        raise ScenarioError(Message("xlsx_unreadable", detail=f"{exc.__class__.__name__}: {exc}"), source) from None
     try:
         if "scenario" not in wb.sheetnames:
-            raise ScenarioError(
-                "not a scenario workbook: it has no 'scenario' sheet (start from `fiscal-sim template OUT.xlsx`)",
-                source,
-            )
+            raise ScenarioError(Message("not_scenario_workbook"), source)
         reader = _WorkbookReader(wb, source)
         document = _scenario_document(reader)
         reader.raise_if_any()

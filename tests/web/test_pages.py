@@ -118,6 +118,34 @@ def test_upload_json_and_a_scenario_workbook(client, store, tiny):
     assert names == {"小县 tiny county"}
 
 
+@pytest.mark.parametrize(
+    ("lang", "where", "problem"),
+    [
+        ("zh", "工作表“收入项目（revenue_items）”第 2 行", "须为数字，收到 'abc'"),
+        ("en", "sheet revenue_items (revenue items), row 2", "must be a number, got 'abc'"),
+    ],
+)
+def test_a_workbook_upload_names_the_sheet_row_and_column_in_words(client, store, tiny, lang, where, problem):
+    from openpyxl import load_workbook
+
+    from fiscal_sim.io.excel_template import scenario_workbook
+
+    workbook = load_workbook(io.BytesIO(scenario_workbook(tiny)))
+    header = [c.value for c in workbook["revenue_items"][1]]
+    column = header.index("elasticity") + 1
+    workbook["revenue_items"].cell(row=2, column=column, value="abc")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    form = {"csrf_token": csrf_token(client), "file": (io.BytesIO(buffer.getvalue()), "tiny.xlsx")}
+    response = client.post(f"/scenarios/upload?lang={lang}", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422 and rows(store) == 0
+    text = page_text(response)
+    shown = re.sub(r"<[^>]+>", " ", text[text.index('id="upload-errors"') :])  # what the officer reads
+    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[column - 1]
+    assert where in shown and letter in shown and problem in shown
+    assert ("row 2 column" not in shown) if lang == "zh" else ("第 2 行" not in shown)
+
+
 def _with(document: dict, **changes) -> dict:
     out = copy.deepcopy(document)
     out.update(changes)
