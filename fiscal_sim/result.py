@@ -134,37 +134,41 @@ class Result:
         """The ``towns`` or ``revenue`` table a year at a time, each year's rows as columns (numpy arrays and
         :class:`Coded` labels): the rows and values of the frame, for writing a large table without building it.
         """
-        m = self.model
-        n_towns = len(m.town_ids)
-        towns = m.scenario.town_categories.categories
         if name == "towns":
-            block = self.trace.block[:, 0]  # [c, t, i]: each year's column is contiguous
-            codes = np.arange(n_towns)
-            names = m.scenario.name_categories
-            names = names.categories if names is not None else m.scenario.towns["name"].to_numpy(object)
-            for t, year in enumerate(m.years):
-                yield {
-                    "year": np.full(n_towns, year),
-                    "town": Coded(codes, towns),
-                    "name": Coded(codes, names),
-                    "pilot": self.pilot[t],
-                    **{column: block[c, t] for c, column in enumerate(TOWN_ARRAYS)},
-                }
-        elif name == "revenue":
-            items = pd.Index(self._item_ids, dtype=object)
-            town_codes = np.repeat(np.arange(n_towns), len(items))
-            item_codes = np.tile(np.arange(len(items)), n_towns)
-            for year, amounts in zip(m.years, self._revenue_years()):
-                yield {
-                    "year": np.full(len(town_codes), year),
-                    "town": Coded(town_codes, towns),
-                    "item": Coded(item_codes, items),
-                    **{
-                        column: amounts[j].reshape(-1) for j, column in enumerate(("collected", "to_town", "to_county"))
-                    },
-                }
-        else:
-            raise ValueError(f"batches are given for {', '.join(BATCHED_TABLES)}, not {name!r}")
+            return self._town_batches()
+        if name == "revenue":
+            return self._revenue_batches()
+        raise ValueError(f"batches are given for {', '.join(BATCHED_TABLES)}, not {name!r}")
+
+    def _town_batches(self) -> Iterator[dict[str, np.ndarray | Coded]]:
+        m = self.model
+        towns = m.scenario.town_categories.categories
+        names = m.scenario.name_categories
+        names = names.categories if names is not None else m.scenario.towns["name"].to_numpy(object)
+        codes = np.arange(len(towns))
+        block = self.trace.block[:, 0]  # [c, t, i]: each year's column is contiguous
+        for t, year in enumerate(m.years):
+            yield {
+                "year": np.full(len(towns), year),
+                "town": Coded(codes, towns),
+                "name": Coded(codes, names),
+                "pilot": self.pilot[t],
+                **{column: block[c, t] for c, column in enumerate(TOWN_ARRAYS)},
+            }
+
+    def _revenue_batches(self) -> Iterator[dict[str, np.ndarray | Coded]]:
+        m = self.model
+        towns = m.scenario.town_categories.categories
+        items = pd.Index(self._item_ids, dtype=object)
+        town_codes = np.repeat(np.arange(len(towns)), len(items))
+        item_codes = np.tile(np.arange(len(items)), len(towns))
+        for year, amounts in zip(m.years, self._revenue_years()):
+            yield {
+                "year": np.full(len(town_codes), year),
+                "town": Coded(town_codes, towns),
+                "item": Coded(item_codes, items),
+                **{column: amounts[j].reshape(-1) for j, column in enumerate(("collected", "to_town", "to_county"))},
+            }
 
     @cached_property
     def county(self) -> pd.DataFrame:

@@ -142,6 +142,8 @@ def test_result_batches_are_the_frames_text(make_scenario, names):
         assert len(batches) == 4
         frame = getattr(result, name)
         assert csv_bytes(Batches(batches)) == csv_bytes(frame) == pandas_csv(frame), name
+    with pytest.raises(ValueError, match="not 'county'"):
+        result.batches("county")
 
 
 def test_core_commands_do_not_import_the_plugins(small_dir):
