@@ -6,13 +6,15 @@ Monte Carlo's central run all go through it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from . import catalogue
-from .engine import TOWN_ARRAYS, Model, Trace, compile_model, item_split, run
+from .engine import TOWN_ARRAYS, Model, Trace, compile_model, item_split, item_split_years, run
 from .model.indicators import coefficient_of_variation, gini, per_capita
 from .scenario import as_scenario
 
@@ -22,10 +24,20 @@ INDICATOR_COLUMNS = list(catalogue.RESULT_TABLES["indicators"].keys)
 PROJECT_COLUMNS = list(catalogue.RESULT_TABLES["projects"].required_keys())
 PROJECT_DETAIL_COLUMNS = list(catalogue.RESULT_TABLES["projects"].keys)
 REVOCATION_COLUMNS = list(catalogue.RESULT_TABLES["revocations"].keys)
+BATCHED_TABLES = ("towns", "revenue")  # the tables :meth:`Result.batches` gives a year at a time
+
+
+class Coded(NamedTuple):
+    """A column of repeated labels: ``labels[codes]``, a code of -1 a gap (like ``pd.Categorical``)."""
+
+    codes: np.ndarray
+    labels: Sequence
 
 
 class Result:
     """What :func:`fiscal_sim.simulate` returns: the frames of docs/model.md §1.6 and ``explain``."""
+
+    BATCHED_TABLES = BATCHED_TABLES
 
     def __init__(self, model: Model, trace: Trace):
         self.model = model
@@ -82,14 +94,11 @@ class Result:
     @cached_property
     def revenue(self) -> pd.DataFrame:
         m = self.model
-        items = [i["id"] for i in m.scenario.config["revenue_items"]]
-        collected, to_town = self.items
-        n_years, n_items, n_towns = collected.shape
+        n_years, n_towns, n_items = len(m.years), len(m.town_ids), len(self._item_ids)
         # the three amounts in one column-major block that the frame wraps (no consolidating copy)
         block = np.empty((3, n_years, n_towns, n_items))
-        block[0] = collected.transpose(0, 2, 1)  # [t, i, k]
-        block[1] = to_town.transpose(0, 2, 1)
-        np.subtract(block[0], block[1], out=block[2])
+        for t, amounts in enumerate(self._revenue_years()):
+            block[:, t] = amounts
         frame = pd.DataFrame(block.reshape(3, -1).T, columns=["collected", "to_town", "to_county"], copy=False)
         frame.insert(0, "year", np.repeat(m.years, n_towns * n_items))
         frame.insert(
@@ -103,10 +112,63 @@ class Result:
             2,
             "item",
             pd.Categorical.from_codes(
-                np.tile(np.arange(n_items), n_years * n_towns), categories=pd.Index(items, dtype=object)
+                np.tile(np.arange(n_items), n_years * n_towns), categories=pd.Index(self._item_ids, dtype=object)
             ),
         )
         return frame
+
+    @property
+    def _item_ids(self) -> list[str]:
+        return [i["id"] for i in self.scenario.config["revenue_items"]]
+
+    def _revenue_years(self) -> Iterator[np.ndarray]:
+        """Each year's collected, town-kept and county-kept amounts, ``[3, i, k]`` (the revenue table's rows)."""
+        for collected, to_town in item_split_years(self.model, self.pilot):
+            amounts = np.empty((3, *collected.shape[::-1]))
+            amounts[0] = collected.T
+            amounts[1] = to_town.T
+            np.subtract(amounts[0], amounts[1], out=amounts[2])
+            yield amounts
+
+    def batches(self, name: str) -> Iterator[dict[str, np.ndarray | Coded]]:
+        """The ``towns`` or ``revenue`` table a year at a time, each year's rows as columns (numpy arrays and
+        :class:`Coded` labels): the rows and values of the frame, for writing a large table without building it.
+        """
+        if name == "towns":
+            return self._town_batches()
+        if name == "revenue":
+            return self._revenue_batches()
+        raise ValueError(f"batches are given for {', '.join(BATCHED_TABLES)}, not {name!r}")
+
+    def _town_batches(self) -> Iterator[dict[str, np.ndarray | Coded]]:
+        m = self.model
+        towns = m.scenario.town_categories.categories
+        names = m.scenario.name_categories
+        names = names.categories if names is not None else m.scenario.towns["name"].to_numpy(object)
+        codes = np.arange(len(towns))
+        block = self.trace.block[:, 0]  # [c, t, i]: each year's column is contiguous
+        for t, year in enumerate(m.years):
+            yield {
+                "year": np.full(len(towns), year),
+                "town": Coded(codes, towns),
+                "name": Coded(codes, names),
+                "pilot": self.pilot[t],
+                **{column: block[c, t] for c, column in enumerate(TOWN_ARRAYS)},
+            }
+
+    def _revenue_batches(self) -> Iterator[dict[str, np.ndarray | Coded]]:
+        m = self.model
+        towns = m.scenario.town_categories.categories
+        items = pd.Index(self._item_ids, dtype=object)
+        town_codes = np.repeat(np.arange(len(towns)), len(items))
+        item_codes = np.tile(np.arange(len(items)), len(towns))
+        for year, amounts in zip(m.years, self._revenue_years()):
+            yield {
+                "year": np.full(len(town_codes), year),
+                "town": Coded(town_codes, towns),
+                "item": Coded(item_codes, items),
+                **{column: amounts[j].reshape(-1) for j, column in enumerate(("collected", "to_town", "to_county"))},
+            }
 
     @cached_property
     def county(self) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .compile import Model, compile_model, project_book
 from .rules import AssessmentRules, CountyBudget, GeneralRules
-from .run import COUNTY_ARRAYS, TOWN_ARRAYS, Trace, item_split, run, town_portion
+from .run import COUNTY_ARRAYS, TOWN_ARRAYS, Trace, item_split, item_split_years, run, town_portion
 
 __all__ = [
     "COUNTY_ARRAYS",
@@ -17,6 +17,7 @@ __all__ = [
     "Trace",
     "compile_model",
     "item_split",
+    "item_split_years",
     "project_book",
     "run",
     "town_portion",

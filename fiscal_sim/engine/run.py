@@ -8,6 +8,7 @@ axis (the central run is one draw).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -427,9 +428,19 @@ def item_split(model: Model, pilot: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     Recomputed on demand (the revenue frame, explanations) so the hot loop stores no per-item data.
     """
-    factors = np.cumprod(1.0 + model.elasticity[None, :, None] * model.growth[:, None, :], axis=0)
-    collected = model.collected0.T[None] * factors
-    to_town = np.stack(
-        [town_portion(model, t, collected[t][:, None, :], pilot[t][None])[:, 0] for t in range(len(model.years))]
-    )
-    return collected, to_town
+    years = list(item_split_years(model, pilot))
+    return np.stack([c for c, _ in years]), np.stack([k for _, k in years])
+
+
+def item_split_years(model: Model, pilot: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`item_split` a year at a time: each year's collected and town-kept amounts ``[k, i]``.
+
+    The same arithmetic as growing every year at once (a running product of the growth factors), in a
+    year's memory: the revenue table of a large county is written year by year.
+    """
+    factor = None
+    for t in range(len(model.years)):
+        grown = 1.0 + model.elasticity[:, None] * model.growth[t][None, :]
+        factor = grown if factor is None else factor * grown
+        collected = model.collected0.T * factor
+        yield collected, town_portion(model, t, collected[:, None, :], pilot[t][None])[:, 0]

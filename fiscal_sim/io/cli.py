@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -22,7 +23,7 @@ from .. import catalogue
 from ..errors import ScenarioError, SolveError
 from . import settings_words
 from .records import frame_records, montecarlo_records, result_records
-from .tables import write_csv_file
+from .tables import Batches, write_csv_file
 
 FRAMES = ("towns", "county", "indicators", "revenue", "projects")
 COMMAND_GROUP = "fiscal_sim.commands"
@@ -66,15 +67,30 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             os.unlink(tmp)
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> Path:
+def write_csv(path: Path, frame: pd.DataFrame | Batches) -> Path:
     """One frame as CSV (:func:`fiscal_sim.io.tables.csv_bytes`: UTF-8 with BOM, formulas kept as text)."""
     atomic_write(path, lambda p: write_csv_file(frame, p))
     return path
 
 
 def write_csv_tables(out: Path, source, names) -> list[Path]:
-    """``source.<name>`` frames as ``out/<name>.csv``."""
-    return [write_csv(out / f"{name}.csv", getattr(source, name)) for name in names]
+    """``source.<name>`` frames as ``out/<name>.csv`` (a result's large tables a year at a time, never whole).
+
+    The large tables are written side by side, each by a thread of its own: polars formats CSV and numpy
+    rounds without holding the interpreter, so one table's rows are prepared while another's are written.
+    """
+    batched = [name for name in names if name in getattr(source, "BATCHED_TABLES", ())]
+    if len(batched) < 2:
+        return [write_csv(out / f"{name}.csv", _table(source, name, batched)) for name in names]
+    with ThreadPoolExecutor(len(batched)) as pool:
+        futures = {name: pool.submit(write_csv, out / f"{name}.csv", _table(source, name, batched)) for name in batched}
+        written = {name: write_csv(out / f"{name}.csv", getattr(source, name)) for name in names if name not in futures}
+        written |= {name: future.result() for name, future in futures.items()}
+    return [written[name] for name in names]
+
+
+def _table(source, name: str, batched):
+    return Batches(source.batches(name)) if name in batched else getattr(source, name)
 
 
 def write_result(result, out: Path, fmt: str, lang: str = "zh") -> list[Path]:
@@ -129,13 +145,20 @@ def cmd_run(args) -> int:
 
     result = simulate(args.file, _overrides(args.set))
     out = Path(args.out) if args.out else Path("out") / Path(args.file).stem
-    written = write_result(result, out, args.format, args.lang)
-    print(_key_figures(result))
-    if len(result.revocations):
-        print("\nrevoked pilots 取消试点:")
-        print(result.revocations_in(args.lang).to_string(index=False))
+    with ThreadPoolExecutor(1) as pool:  # what is printed is made while the files are written
+        summary = pool.submit(_run_summary, result, args.lang)
+        written = write_result(result, out, args.format, args.lang)
+        print(summary.result())
     print("\nwritten: " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _run_summary(result, lang: str) -> str:
+    """The key figures and the revoked pilots, as ``run`` prints them."""
+    text = _key_figures(result)
+    if len(result.revocations):
+        text += "\n\nrevoked pilots 取消试点:\n" + result.revocations_in(lang).to_string(index=False)
+    return text
 
 
 def cmd_explain(args) -> int:
