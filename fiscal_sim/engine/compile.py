@@ -159,6 +159,9 @@ def compile_model(scenario: Scenario) -> Model:
             for name in ("own_revenue", "own_expenditure", "upper_transfers")
         )
     )
+    se, protected = exp.standard_and_protected()
+    se_pilot, protected_pilot = exp.standard_and_protected(pilot=True) if exp.pilot_share is not None else (None, None)
+    total_need = exp.total_need()
     return Model(
         scenario=scenario,
         years=years,
@@ -174,12 +177,12 @@ def compile_model(scenario: Scenario) -> Model:
         pilot_items=pilot_items,
         remittance=remittance,
         expenditure=exp,
-        standard_expenditure=exp.standard_expenditure(),
-        town_function_expenditure=exp.county_share(),
-        protected_need=exp.protected_need(),
-        se_pilot=exp.standard_expenditure(pilot=True) if exp.pilot_share is not None else None,
-        protected_pilot=exp.protected_need(pilot=True) if exp.pilot_share is not None else None,
-        total_need=exp.total_need(),
+        standard_expenditure=se,
+        town_function_expenditure=total_need - se.sum(axis=1),  # ExpenditureModel.county_share, not recomputed
+        protected_need=protected,
+        se_pilot=se_pilot,
+        protected_pilot=protected_pilot,
+        total_need=total_need,
         standard_items=np.array([k for k, _ in standard], dtype=np.intp),
         standard_collection=standard_collection,
         population=column_path(towns, "population", drivers, n_years),

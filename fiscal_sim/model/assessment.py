@@ -13,8 +13,14 @@ def growth_rate(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
     >>> growth_rate(np.array([110.0, 5.0]), np.array([100.0, 0.0]))
     array([0.1, nan])
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(previous > 0, current / np.where(previous > 0, previous, 1.0) - 1.0, np.nan)
+    current, previous = np.asarray(current, dtype=np.float64), np.asarray(previous, dtype=np.float64)
+    positive = previous > 0
+    # divided only where previous > 0, into NaN elsewhere (NaN − 1 stays NaN): no masked copies of the inputs
+    rate = np.divide(
+        current, previous, out=np.full(np.broadcast_shapes(current.shape, positive.shape), np.nan), where=positive
+    )
+    rate -= 1.0
+    return rate
 
 
 @dataclass
@@ -61,7 +67,7 @@ def assess_year(
             target = target[..., None]
             assessable &= ~np.isnan(target)
             target = np.nan_to_num(target, nan=-np.inf)
-        failed |= np.nan_to_num(value, nan=np.inf) < target
+        failed |= value < target  # a NaN indicator compares False: not failed (and not assessable above)
     failed &= assessable
     verdict = np.where(assessable, failed.astype(np.int8), np.int8(-1))
     new_streak = np.where(assessable, np.where(failed, streak + 1, 0), streak)

@@ -48,6 +48,11 @@ class ExpenditureModel:
         """三保支出需求 ``[t, i] = Σf protected[f]·town_share[i,f]·need[i,f,t]``."""
         return (self.scale * self.protected) @ (self.shares(pilot) * self.base_quantity)
 
+    def standard_and_protected(self, pilot: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`standard_expenditure` and :meth:`protected_need` from one ``share·quantity`` product."""
+        weighted = self.shares(pilot) * self.base_quantity
+        return self.scale @ weighted, (self.scale * self.protected) @ weighted
+
     def total_need(self) -> np.ndarray:
         """``[t]``: every town's need of every function summed (the county bears what towns do not)."""
         return self.scale @ self.base_quantity.sum(axis=1)
