@@ -356,6 +356,7 @@ def page_comparison(body: dict, *, pickled: bool = False):
         data = compute(pickled_comparison, labelled, baseline, limits())
         return flask.Response(data, mimetype="application/octet-stream")
 
+    body = {k: v for k, v in body.items() if k != "year"}  # one comparison serves every year's view
     sources(body)  # the labels and limits checked (422) before the cache is asked
     data = cached("page-comparison", body, run).get_data()
     return data if pickled else pickle.loads(data)

@@ -155,16 +155,27 @@ def _town_gaps(comparison) -> dict[str, str]:
     return out
 
 
-def _chart_response(body: dict) -> flask.Response:
-    """A chart as PNG or the numbers behind it as CSV, computed in a worker like the API's
-    (:func:`api.resources.charts.render`): the browser asks for the page's charts at once, and each worker
-    draws one (``FISCAL_SIM_WORKERS``, 2 by default)."""
-    from ..resources.charts import render
+def page_chart(pickled_comparison: bytes, chart: str, fmt: str, year: int | None, lang: str) -> tuple[bytes, str]:
+    """(In a worker.) A chart of the page's comparison as PNG, or the numbers behind it as CSV, drawn from the
+    results the comparison holds (nothing is run again)."""
+    from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
+    from fiscal_sim.io.tables import csv_bytes
 
-    labelled, baseline = runner.sources(body)
-    request_ = {"chart": body["chart"], "format": body["format"], "year": body.get("year"), "montecarlo": False}
-    request_.update(lang=body["lang"], baseline=baseline)
-    data, mimetype = runner.compute(render, labelled, request_, runner.limits())
+    comparison = pickle.loads(pickled_comparison)
+    options = {"baseline": comparison.baseline, **({} if year is None else {"year": year})}
+    if fmt == "csv":
+        return csv_bytes(chart_data(chart, comparison.results, **options)), "text/csv"
+    return figure_bytes(make_chart(chart, comparison.results, lang=lang, **options), "png"), "image/png"
+
+
+def _chart_response(body: dict) -> flask.Response:
+    """A chart of the page, computed in a worker from the page's cached comparison: the browser asks for the
+    page's charts at once, and each worker draws one (``FISCAL_SIM_WORKERS``, 2 by default)."""
+    page = {k: v for k, v in body.items() if k not in ("chart", "format", "lang")}
+    comparison = runner.page_comparison(page, pickled=True)
+    data, mimetype = runner.compute(
+        page_chart, comparison, body["chart"], body["format"], body.get("year"), body["lang"]
+    )
     response = flask.Response(data, mimetype=mimetype)
     if body["format"] == "csv":
         response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'

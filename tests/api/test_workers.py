@@ -188,7 +188,7 @@ def test_the_page_computes_in_a_worker_and_its_views_share_one_run(app, monkeypa
     assert client.get(compare).status_code == 200  # again: from the cache
     # one comparison for the page and its workbook; the workbook's charts, the workbook itself in workers
     assert calls.count("pickled_comparison") == 1 and calls.count("comparison_workbook") == 1
-    assert set(calls) == {"pickled_comparison", "render", "comparison_workbook"}
+    assert set(calls) == {"pickled_comparison", "page_chart", "comparison_workbook"}
 
 
 def test_a_heavy_page_is_stopped_like_a_heavy_request(app_factory):
