@@ -219,7 +219,9 @@ def main(argv=None) -> None:
     parser.add_argument("--only-heavy", action="store_true", help="only the phase under heavy load")
     args = parser.parse_args(argv)
     seconds = 5.0 if args.quick else args.seconds
-    workers = "default (1)" if args.workers is None else str(args.workers)
+    from api.config import DEFAULTS
+
+    workers = f"default ({DEFAULTS['WORKERS']})" if args.workers is None else str(args.workers)
 
     with tempfile.TemporaryDirectory(prefix="fiscal-sim-bench-") as folder:
         process, port, boot = start_server(Path(folder), cache=not args.no_cache, workers=args.workers)
