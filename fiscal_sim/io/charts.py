@@ -743,7 +743,7 @@ def warm() -> None:
     does not wait for them (a server calls it in the background at start)."""
     fig = Figure(figsize=(1.0, 0.5), dpi=DEFAULT_DPI)
     fig.text(0.1, 0.4, "乡镇 2020 0.5", fontsize="small")
-    fig.text(0.1, 0.1, "标题", fontsize="large", fontweight="bold")
+    fig.text(0.1, 0.1, "标题", fontsize="large")
     figure_bytes(fig, "png")
 
 
