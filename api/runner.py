@@ -304,12 +304,6 @@ def results_of(labelled: list[tuple[str, dict]], limits_: dict) -> dict[str, fis
     return {label: simulate(scenario_of(src, limits_)) for label, src in labelled}
 
 
-def request_scenario(body: dict, prefix: str = "") -> Scenario:
-    """The scenario a body names (``scenario_id``/``version`` or ``scenario``) with its ``overrides``,
-    built in this process (the resources build theirs in a worker: :func:`source`, :func:`scenario_of`)."""
-    return scenario_of(source(body, prefix), limits())
-
-
 def simulate(scenario: Scenario) -> fiscal_sim.Result:
     """Run; a problem only a run can find (a ScenarioError) is the client's (422), not a 500."""
     try:
