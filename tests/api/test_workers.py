@@ -19,7 +19,7 @@ from api.errors import ApiError
 MC = "/api/v1/montecarlo"
 # 100,000 draws of the baseline's 16 towns over 20 years: seconds of work (killed after 1 s here)
 SLOW = {"scenario_id": "baseline", "draws": 100_000, "seed": 1, "overrides": {"years": [2016, 2035]}}
-SLOW_LIMITS = {"REQUEST_TIMEOUT": 1, "MAX_DRAWS_PER_REQUEST": 100_000, "MAX_MONTECARLO_CELLS": 10**9}
+SLOW_LIMITS = {"REQUEST_TIMEOUT": 1, "MAX_DRAWS_PER_REQUEST": 100_000, "MAX_MONTECARLO_CELLS": 10**9, "WORKERS": 1}
 
 
 def worker_pid(app) -> int:
