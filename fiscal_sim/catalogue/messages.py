@@ -194,6 +194,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不是可用的列：{name}；可用的列有 {columns}",
         "unknown column {name}; columns are {columns}",
     ),
+    "excel_rows": (
+        "超出 Excel 的容量：每个工作表最多 {max} 行，本工作簿会更多（{sheets}）；请减少乡镇、年份或方案",
+        "too large for Excel: a sheet holds at most {max} rows and this workbook's would have more ({sheets});"
+        " ask for fewer towns, years or scenarios",
+    ),
     "xlsx_parts": (
         "工作簿被拒绝：包含 {count} 个文件，超过 {limit} 个",
         "workbook refused: it holds {count} files, more than {limit}",

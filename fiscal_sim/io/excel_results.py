@@ -188,10 +188,7 @@ def check_rows(results: dict, comparison=None, *, summary: pd.DataFrame | None =
     over = {n: rows for n, rows in sheet_rows(results, comparison, summary).items() if rows > EXCEL_MAX_ROWS}
     if over:
         sheets = ", ".join(f"{sheet_name(n, lang)} {rows:,}" for n, rows in over.items())
-        raise ScenarioError(
-            f"too large for Excel: a sheet holds at most {EXCEL_MAX_ROWS:,} rows and this workbook's would have"
-            f" more ({sheets}); ask for fewer towns, years or scenarios"
-        )
+        raise ScenarioError(Message("excel_rows", max=f"{EXCEL_MAX_ROWS:,}", sheets=sheets))
 
 
 def build_workbook(
