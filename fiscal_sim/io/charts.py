@@ -309,8 +309,10 @@ def _draw_budgets(data, w: _Words, dpi):
     labels = list(dict.fromkeys(data["label"]))
     n_towns = data.groupby("label", sort=False)["town"].size().max()
     fig = Figure(figsize=(_width(n_towns), 3.6 * len(labels)), dpi=dpi, layout="constrained")
-    axes = fig.subplots(len(labels), 1, squeeze=False)[:, 0]
-    for ax, label in zip(axes, labels):
+    towns_of = [tuple(data.loc[data["label"] == label, "town"]) for label in labels]
+    same_towns = len(set(towns_of)) == 1  # the panels share their x axis: town names under the last only
+    axes = fig.subplots(len(labels), 1, squeeze=False, sharex=same_towns)[:, 0]
+    for n, (ax, label) in enumerate(zip(axes, labels)):
         rows = data[data["label"] == label]
         towns, names = _town_axis(rows)
         x = np.arange(len(towns))
@@ -332,7 +334,10 @@ def _draw_budgets(data, w: _Words, dpi):
             color="black",
             label=w.column("standard_expenditure"),
         )
-        ax.set_xticks(x, names, rotation=45, ha="right")
+        if same_towns and n < len(labels) - 1:
+            ax.tick_params(axis="x", labelbottom=False)
+        else:
+            ax.set_xticks(x, names, rotation=45, ha="right")
         ax.set_title(w.title(label=label))
         ax.set_ylabel(w.y())
         ax.yaxis.set_major_formatter(StrMethodFormatter(THOUSANDS))
