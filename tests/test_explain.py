@@ -192,3 +192,13 @@ def test_shares_read_as_percentages(make_scenario):
     assert "0.00 以上部分 40%，50.00 以上部分 55%" in zh and "40% above 0.00, 55% above 50.00" in en
     assert re.search(r"乡镇支出责任比例 \d+(\.\d+)?% × 单位成本", zh)
     assert re.search(r"town share \d+(\.\d+)?% × unit cost", en)
+
+
+def test_the_priority_classes_read_as_words_in_both_languages():
+    """A limited pool with the pilots' gaps first: the note names the class by its label, yes/no in words."""
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "limited_pool.yaml"
+    scenario = fiscal_sim.load_scenario(path, {"general_transfer.priority": ["pilot"]})
+    explanation = fiscal_sim.simulate(scenario).explain("T09", 2020, "general_transfer")
+    zh, en = explanation.text("zh"), explanation.text("en")
+    assert re.search(r"类别 试点镇；优先类别缺口全额弥补：[是否]", zh), zh
+    assert re.search(r"classes pilot town; priority gaps covered in full: (yes|no)", en), en

@@ -45,18 +45,21 @@ def chart_response(data: bytes, fmt: str, name: str) -> flask.Response:
 def render(labelled: list, request: dict, limits: dict) -> tuple[bytes, str]:
     """(In a worker.) The chart's bytes (or CSV text) and its mimetype; ``request``: the body's chart,
     format, year, montecarlo and lang, and the baseline label."""
-    from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
-    from fiscal_sim.io.tables import csv_bytes
+    return results_chart(runner.results_of(labelled, limits), request, limits)
 
-    results = runner.results_of(labelled, limits)
+
+def results_chart(results: dict, request: dict, limits: dict) -> tuple[bytes, str]:
+    """(In a worker.) :func:`render` of results already computed (the page's comparison holds them)."""
+    from fiscal_sim.io.charts import chart_data, make_chart
+
     options = {} if request.get("year") is None else {"year": request["year"]}
     options["baseline"] = request.get("baseline")
     if bands(request):
         options["montecarlo"] = runner.montecarlo_bands(results, limits)
-    if request["format"] == "csv":
-        return csv_bytes(chart_data(request["chart"], results, **options)), MIMETYPES["csv"]
-    figure = make_chart(request["chart"], results, lang=request["lang"], **options)
-    return figure_bytes(figure, request["format"]), MIMETYPES[request["format"]]
+    chart, fmt = request["chart"], request["format"]
+    numbers = lambda: chart_data(chart, results, **options)  # noqa: E731
+    figure = lambda: make_chart(chart, results, lang=request["lang"], **options)  # noqa: E731
+    return drawn(fmt, numbers, figure), MIMETYPES[fmt]
 
 
 def bands(body: dict) -> bool:
@@ -87,8 +90,5 @@ def answer(body: dict) -> flask.Response:
         runner.check_band_draws(labelled)
     request = {key: body.get(key) for key in ("chart", "format", "year", "montecarlo", "lang")}
     request["baseline"] = baseline
-    data, mimetype = runner.compute(render, labelled, request, runner.limits())
-    response = flask.Response(data, mimetype=mimetype)
-    if body["format"] == "csv":
-        response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'
-    return response
+    data, _ = runner.compute(render, labelled, request, runner.limits())
+    return chart_response(data, body["format"], body["chart"])

@@ -158,28 +158,22 @@ def _town_gaps(comparison) -> dict[str, str]:
 def page_chart(pickled_comparison: bytes, chart: str, fmt: str, year: int | None, lang: str) -> tuple[bytes, str]:
     """(In a worker.) A chart of the page's comparison as PNG, or the numbers behind it as CSV, drawn from the
     results the comparison holds (nothing is run again)."""
-    from fiscal_sim.io.charts import chart_data, figure_bytes, make_chart
-    from fiscal_sim.io.tables import csv_bytes
+    from ..resources.charts import results_chart
 
     comparison = pickle.loads(pickled_comparison)
-    options = {"baseline": comparison.baseline, **({} if year is None else {"year": year})}
-    if fmt == "csv":
-        return csv_bytes(chart_data(chart, comparison.results, **options)), "text/csv"
-    return figure_bytes(make_chart(chart, comparison.results, lang=lang, **options), "png"), "image/png"
+    request_ = {"chart": chart, "format": fmt, "year": year, "montecarlo": False, "lang": lang}
+    return results_chart(comparison.results, {**request_, "baseline": comparison.baseline}, {})
 
 
 def _chart_response(body: dict) -> flask.Response:
     """A chart of the page, computed in a worker from the page's cached comparison: the browser asks for the
     page's charts at once, and each worker draws one (``FISCAL_SIM_WORKERS``, 2 by default)."""
+    from ..resources.charts import chart_response
+
     page = {k: v for k, v in body.items() if k not in ("chart", "format", "lang")}
     comparison = runner.page_comparison(page, pickled=True)
-    data, mimetype = runner.compute(
-        page_chart, comparison, body["chart"], body["format"], body.get("year"), body["lang"]
-    )
-    response = flask.Response(data, mimetype=mimetype)
-    if body["format"] == "csv":
-        response.headers["Content-Disposition"] = f'attachment; filename="{body["chart"]}.csv"'
-    return response
+    data, _ = runner.compute(page_chart, comparison, body["chart"], body["format"], body.get("year"), body["lang"])
+    return chart_response(data, body["format"], body["chart"])
 
 
 @bp.get("/compare/chart.<fmt>")

@@ -41,6 +41,7 @@ from .fields import MAX_DEPTH, MAX_DRAWS, MAX_TEXT, MAX_YEARS, RELATIVE_TARGET, 
 from .kinds import LANGS, Block, Choice, Column, Field, Table, Text, Unit
 from .messages import MESSAGES, ROW_ID, ROW_WHERE, SCENARIO_SHEET, SHEET_CELL_WHERE, SHEET_COLUMN, SHEET_KEY
 from .tables import INPUT_TABLES, KEY_TOWN_COLUMNS, MONTECARLO_SERIES, PERCENTILES, RESULT_TABLES, SUFFIXES
+from .words import AND_MORE, NO_CHANGE, OTHER_TOWNS, yes_no
 
 __all__ = [
     "ANALYSIS_CHARTS", "AssessmentIndicator", "Benchmark", "Block", "CHART_FORMATS", "CHARTS", "Chart", "Choice", "Column", "Curve",
@@ -50,7 +51,7 @@ __all__ = [
     "MONTECARLO_SERIES", "Outcome", "PERCENTILES", "PoolMode", "PriorityKey", "ProjectReason", "RESULT_TABLES",
     "Rationing", "SCENARIO", "SPLIT_PARAMETERS", "SUFFIXES", "SWEEP_CHART", "SpecialMethod", "SplitRule", "Table", "Text",
     "Unit", "VARIANT_KEYS", "blocks", "column", "column_label", "describe_key", "field", "message", "path_label",
-    "split_suffix",
+    "split_suffix", "AND_MORE", "NO_CHANGE", "OTHER_TOWNS", "yes_no",
 ]  # fmt: skip
 
 _INDEX = re.compile(r"\[([^\]]*)\]")

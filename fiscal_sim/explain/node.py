@@ -64,7 +64,7 @@ class Explanation:
         elif isinstance(value, (float, np.floating)):  # rates and ratios: enough digits to check by hand
             shown = f"{value:.6g}"
         elif isinstance(value, (bool, np.bool_)):
-            shown = ("是" if value else "否") if lang == "zh" else str(bool(value))
+            shown = catalogue.yes_no(bool(value), lang)
         else:
             shown = str(value)
         line = f"{pad}{self.name(lang)} = {shown}"

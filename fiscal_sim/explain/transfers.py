@@ -131,10 +131,11 @@ def general_transfer(ctx: Context) -> Explanation:
         covered = bool(allocation.priority_covered[0])
         note = bilingual(
             "类别 {c}；优先类别缺口全额弥补：{v}",
-            "classes {c}; priority gaps covered in full: {e}",
-            c=", ".join(rules.priority),
-            v="是" if covered else "否",
-            e=covered,
+            "classes {ce}; priority gaps covered in full: {e}",
+            c="、".join(_class_words(c, "zh") for c in rules.priority),
+            ce=", ".join(_class_words(c, "en") for c in rules.priority),
+            v=catalogue.yes_no(covered, "zh"),
+            e=catalogue.yes_no(covered, "en"),
         )
         inputs.append(leaf("priority", field_text("general_transfer.priority"), prio, note=note))
     notes_zh, notes_en = [], []
@@ -186,3 +187,9 @@ def special(ctx):
 def cofinancing(ctx):
     formula = Text("当年安排项目的 总投资×配套比例 之和", "Σ cost·cofinancing_rate of projects funded this year")
     return _projects(ctx, "cofinancing", formula, "cofinancing")
+
+
+def _class_words(name: str, lang: str) -> str:
+    """A class of towns by its column's label (pilot → 试点镇), else by its name."""
+    known = catalogue.column(name, "towns")
+    return known.label(lang) if known is not None else name

@@ -66,8 +66,7 @@ def localized(frame: pd.DataFrame, table: str, lang: str) -> pd.DataFrame:
             words = {c.value: c.label(lang) for c in col.choices}
             out = out.assign(**{name: frame[name].map(lambda v, w=words: w.get(v, v))})
         elif col is not None and col.kind == "bool":
-            yes, no = settings_words.YES_NO[lang]
-            out = out.assign(**{name: frame[name].map(lambda v, y=yes, n=no: y if v is True or v == 1 else n)})
+            out = out.assign(**{name: frame[name].map(lambda v: catalogue.yes_no(v is True or v == 1, lang))})
     return out
 
 
@@ -239,17 +238,7 @@ def build_workbook(
     return wb
 
 
-def write_workbook(
-    target,
-    results: dict,
-    comparison=None,
-    charts: bool = True,
-    *,
-    montecarlo=None,
-    dpi: float = 100,
-    lang: str = "zh",
-    chart_images: dict[str, bytes] | None = None,
-) -> None:
+def write_workbook(target, results: dict, comparison=None, charts: bool = True, **options) -> None:
     """Write results (``{label: Result}``) and optionally a Comparison as one .xlsx workbook.
 
     ``target`` is a path or a binary file object. Sheets: summary, towns, county, revenue, projects,
@@ -257,9 +246,7 @@ def write_workbook(
     town and by year, winners and losers and the settings that differ; ``charts`` adds the charts as
     images (``chart_images``: PNG bytes of some of them drawn already, by chart name, embedded as they are:
     they must be the same charts, of these results, ``montecarlo``, ``dpi`` and ``lang``); the last sheet lists
-    every header's column code.
+    every header's column code. ``options`` are :func:`build_workbook`'s (``montecarlo``, ``dpi``, ``lang``,
+    ``chart_images``).
     """
-    wb = build_workbook(
-        results, comparison, charts, montecarlo=montecarlo, dpi=dpi, lang=lang, chart_images=chart_images
-    )
-    save_workbook(wb, target)
+    save_workbook(build_workbook(results, comparison, charts, **options), target)

@@ -14,10 +14,6 @@ import yaml
 from .. import catalogue
 from ..analysis.compare import settings_differences
 
-YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
-NO_CHANGE = catalogue.Text("无设置变化", "no change of settings")
-AND_MORE = catalogue.Text("，另有 {n} 处", "; {n} more")
-
 
 @dataclass(frozen=True)
 class Change:
@@ -32,7 +28,7 @@ def setting_text(value, lang: str = "zh") -> str:
     if value is None or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
-        return YES_NO[lang][0 if value else 1]
+        return catalogue.yes_no(value, lang)
     if isinstance(value, (int, float)):
         value = float(value)
         if not math.isfinite(value):
@@ -85,7 +81,6 @@ def label(path: str, config: dict, lang: str = "zh") -> str:
     return text
 
 
-OTHER = catalogue.Text("其他乡镇", "other towns")
 SEPARATORS = {"zh": ("；", "，", "、"), "en": ("; ", ", ", ", ")}
 
 
@@ -109,7 +104,7 @@ def _name(text: str, say: _Say) -> str:
     known = catalogue.column(text, "towns")
     if known is not None:
         return known.label(say.lang)
-    return OTHER.label(say.lang) if text == "other" else text
+    return catalogue.OTHER_TOWNS.label(say.lang) if text == "other" else text
 
 
 def _words(field, path: str, value, say: _Say) -> str:
@@ -187,8 +182,8 @@ def changes_between(before, after, lang: str = "zh") -> list[Change]:
 def summary(changes: list[Change], lang: str = "zh", limit: int = 3) -> str:
     """One line for a history table: "乡镇分成比例 35% → 45%；…"."""
     if not changes:
-        return NO_CHANGE.label(lang)
+        return catalogue.NO_CHANGE.label(lang)
     shown = [f"{c.label.split(' › ')[-1]} {c.old} → {c.new}" for c in changes[:limit]]
     more = len(changes) - limit
     sep = "；" if lang == "zh" else "; "
-    return sep.join(shown) + (AND_MORE.label(lang).format(n=more) if more > 0 else "")
+    return sep.join(shown) + (catalogue.AND_MORE.label(lang).format(n=more) if more > 0 else "")
