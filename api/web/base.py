@@ -121,7 +121,7 @@ def lang_strings_for_js() -> dict:
         "percentiles", "pilots_revoked", "chart_csv", "chart_failed",
     )  # fmt: skip
     out = {key: t(key) for key in keys}
-    out.update(draws=field_label("uncertainty.draws"), seed=field_label("uncertainty.seed"))  # 模拟次数, 随机种子
+    out.update(draws=field_label("uncertainty.draws"), seed=field_label("uncertainty.seed"))  # 模拟次数, 随机数种子
     out["columns"] = {c: label(c, "indicators") for c in ("required_transfers", "general_transfers", "county_balance")}
     out["charts"] = {name: words(chart.text) for name, chart in catalogue.ANALYSIS_CHARTS.items()}
     return out
