@@ -60,11 +60,15 @@ def revenue_inputs(model, n_draws: int = 1) -> dict:
     """One simulated year's revenue inputs from a compiled model (items leading, as in the engine)."""
     table = model.tables[(0, False)]
     n_items, n_towns = model.collected0.shape[1], model.collected0.shape[0]
-    # thresholds and increments padded to (n_steps, n_items, n_towns): increment 0 where an item has fewer
-    n_steps = len(table.steps)
+    # first shares (n_items, n_towns), thresholds and increments padded to (n_steps, n_items, n_towns):
+    # increment 0 where an item has fewer steps; an item's single value (the same in every town) broadcast
+    n_steps = max((len(b.steps) for b in table.items), default=0)
+    first = np.empty((n_items, n_towns))
     thresholds, increments = np.zeros((n_steps, n_items, n_towns)), np.zeros((n_steps, n_items, n_towns))
-    for j, (items, t, inc) in enumerate(table.steps):
-        thresholds[j, items], increments[j, items] = t, inc
+    for k, item in enumerate(table.items):
+        first[k] = item.first
+        for j, (t, inc) in enumerate(item.steps):
+            thresholds[j, k], increments[j, k] = t, inc
     collected = np.empty((n_items, n_draws, n_towns))
     collected[...] = model.collected0.T[:, None, :]
     return {
@@ -72,10 +76,10 @@ def revenue_inputs(model, n_draws: int = 1) -> dict:
         "growth": np.broadcast_to(model.growth[0], (n_draws, n_towns)).copy(),
         "elasticity": model.elasticity,
         "table": table,
-        "first": table.first_share,
+        "first": first,
         "thresholds": thresholds,
         "increments": increments,
-        "n_steps": np.array([sum(k in items for items, _, _ in table.steps) for k in range(n_items)], dtype=np.int64),
+        "n_steps": np.array([len(b.steps) for b in table.items], dtype=np.int64),
         "rate": model.capacity_rate,
         "remittance": model.remittance,
     }
@@ -118,20 +122,12 @@ def revenue_numpy_item_loop(x, collected, portion):
     shape = collected.shape[1:]
     retained, total, capacity = np.zeros(shape), np.zeros(shape), np.negative(np.broadcast_to(x["remittance"], shape))
     row, above = np.empty(shape), np.empty(shape)
-    steps = [(dict(zip(items.tolist(), range(len(items)))), t, inc) for items, t, inc in table.steps]
     for k in range(collected.shape[0]):
         np.multiply(g, e[k], out=row)
         row += 1.0
         c = collected[k]
         c *= row
-        out = np.multiply(c, table.first_share[k], out=portion[k])
-        for where, t, inc in steps:
-            n = where.get(k)
-            if n is not None:
-                np.subtract(c, t[n], out=above)
-                np.maximum(above, 0.0, out=above)
-                above *= inc[n]
-                out += above
+        out = table.item_portion(k, c, portion[k], above)
         total += c
         retained += out
         if rate[k] == 1.0:

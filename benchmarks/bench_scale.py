@@ -20,9 +20,11 @@ the synthetic county's GDP and revenue growth, each item's split (the pilots' ow
 fiscal capacity, standard expenditure, gap and a proportional general transfer, for every simulated year.
 That is less than ``fiscal_sim.simulate`` does (need-adjusted rationing with priority and growth limits,
 assessment, county budget), so fiscal-sim is also timed on the county cut down to those formulas
-(:func:`same_formulas`; it still computes the county budget and the indicators); the first year's capacity,
-standard expenditure and gap are checked against fiscal-sim's (OpenFisca computes in float32: capacity and
-standard expenditure agree to about 1e-7 of their size; the gap, their difference, to about 1e-3 of its own).
+(:func:`same_formulas`; it still computes the county budget and the indicators). OpenFisca is asked for every
+output of the towns frame each year (it computes only what is asked), and runs twice: in its own float32, and
+in float64 as fiscal-sim keeps money (the issue's comparison). The first year's capacity, standard expenditure
+and gap are checked against fiscal-sim's: in float64 they agree to about 1e-16; in float32, capacity and
+standard expenditure to about 1e-7 of their size, the gap (their difference) to about 1e-3 of its own.
 """
 
 from __future__ import annotations
@@ -170,12 +172,18 @@ def openfisca_inputs(n: int, folder: Path) -> Path:
     return path
 
 
-def openfisca_system(n_towns: int):
-    """A tax-benefit system with towns as one entity and the synthetic county's base formulas."""
+def openfisca_system(n_towns: int, dtype: str = "float32"):
+    """A tax-benefit system with towns as one entity and the synthetic county's base formulas.
+
+    ``dtype``: OpenFisca keeps a ``float`` variable in float32; ``float64`` sets its value type's dtype to
+    float64 before the variables are made (every variable reads it when it is built), as fiscal-sim keeps money.
+    """
     from openfisca_core import periods
     from openfisca_core.entities import build_entity
     from openfisca_core.taxbenefitsystems import TaxBenefitSystem
-    from openfisca_core.variables import Variable
+    from openfisca_core.variables import Variable, config
+
+    config.VALUE_TYPES[float]["dtype"] = np.dtype(dtype).type
 
     town = build_entity(key="town", plural="towns", label="town", is_person=True)
     system = TaxBenefitSystem([town])
@@ -278,14 +286,15 @@ def _split_formula(k: int, base_year):
 OUTPUTS = ["gdp", "own_revenue", "capacity", "standard_expenditure", "gap", "general_transfer"]
 
 
-def openfisca_worker(inputs: Path, repeat: int, out: Path) -> None:
-    """Run by the OpenFisca interpreter: time the calculation and the towns frame, save the first year."""
+def openfisca_worker(inputs: Path, repeat: int, out: Path, dtype: str) -> None:
+    """Run by the OpenFisca interpreter: time the calculation of every output and the towns frame, save the
+    first year."""
     import pandas as pd
     from openfisca_core.simulation_builder import SimulationBuilder
 
     data = np.load(inputs)
     n = len(data["gdp"])
-    system = openfisca_system(n)
+    system = openfisca_system(n, dtype)
     base = str(YEARS[0] - 1)
     years = [str(y) for y in range(YEARS[0], YEARS[1] + 1)]
 
@@ -298,9 +307,9 @@ def openfisca_worker(inputs: Path, repeat: int, out: Path) -> None:
         simulation.set_input("gdp", base, data["gdp"])
         for k in range(ITEMS):
             simulation.set_input(f"tax{k}", base, data[f"tax{k}"])
-        for year in years:
-            simulation.calculate("general_transfer", year)
-            simulation.calculate("gdp", year)
+        for year in years:  # every output of the towns frame (OpenFisca computes only what is asked)
+            for name in OUTPUTS:
+                simulation.calculate(name, year)
         return simulation
 
     calc, simulation = best_time(calculate, repeat)
@@ -322,36 +331,46 @@ def openfisca_worker(inputs: Path, repeat: int, out: Path) -> None:
     print(json.dumps({"calc": calc, "frame": frame_time}))
 
 
+def openfisca_run(python: str, inputs: Path, repeat: int, dtype: str) -> tuple[dict, dict]:
+    """Times of the OpenFisca worker in its interpreter, and its first year's outputs."""
+    out = inputs.with_name(f"openfisca_first_year_{dtype}.npz")
+    command = [python, __file__, "--openfisca-worker", str(inputs), str(out), "--repeat", str(repeat)]
+    done = subprocess.run([*command, "--dtype", dtype], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the OpenFisca run failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), dict(np.load(out))
+
+
+def largest_difference(ours, first: dict) -> str:
+    """Largest difference of fiscal-sim's first year from OpenFisca's, relative to the value (at least 1)."""
+    return ", ".join(
+        f"{np.max(np.abs(ours[v].to_numpy() - first[v]) / np.maximum(np.abs(ours[v].to_numpy()), 1.0)):.1g}"
+        for v in ("capacity", "standard_expenditure", "gap")
+    )
+
+
 def openfisca_side_by_side(python: str, rows: list[dict], folder: Path, repeat: int) -> str:
     import fiscal_sim
 
     lines = [
-        "| towns | OpenFisca calc (s) | OpenFisca towns frame (s) | fiscal-sim simulate (s) "
-        "| fiscal-sim, the same formulas only (s) "
-        "| fiscal-sim towns frame (s) | first year: largest relative difference (capacity, standard expenditure, gap) |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "| towns | OpenFisca calc, float32 (s) | OpenFisca calc, float64 (s) | OpenFisca towns frame, float64 (s) "
+        "| fiscal-sim, the same formulas (s) | fiscal-sim, full county (s) | fiscal-sim towns frame (s) "
+        "| first year: largest relative difference, float64 / float32 (capacity, standard expenditure, gap) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         inputs = openfisca_inputs(r["towns"], folder / str(r["towns"]))
-        out = inputs.with_name("openfisca_first_year.npz")
-        command = [python, __file__, "--openfisca-worker", str(inputs), str(out), "--repeat", str(repeat)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"the OpenFisca run failed:\n{done.stderr}")
-        times = json.loads(done.stdout.strip().splitlines()[-1])
-        first = np.load(out)
-        towns = r["result"].towns
-        ours = towns[towns["year"] == YEARS[0]]
-        diffs = ", ".join(  # OpenFisca keeps floats in float32: about 1e-7 apart
-            f"{np.max(np.abs(ours[v].to_numpy() - first[v]) / np.maximum(np.abs(ours[v].to_numpy()), 1.0)):.1g}"
-            for v in ("capacity", "standard_expenditure", "gap")
-        )
-        frame_only, _ = best_time(lambda s=r["result"].scenario: _fresh_towns_frame(fiscal_sim, s), repeat)
+        single, first32 = openfisca_run(python, inputs, repeat, "float32")
+        double, first64 = openfisca_run(python, inputs, repeat, "float64")
         same = fiscal_sim.load_scenario(same_formulas(r["towns"]))
-        same_time, _ = best_time(lambda s=same: fiscal_sim.simulate(s), repeat)
+        same_time, same_result = best_time(lambda s=same: fiscal_sim.simulate(s), repeat)
+        towns = same_result.towns
+        ours = towns[towns["year"] == YEARS[0]]
+
+        frame_only, _ = best_time(lambda s=r["result"].scenario: _fresh_towns_frame(fiscal_sim, s), repeat)
         lines.append(
-            f"| {r['towns']:,} | {times['calc']:.3f} | {times['frame']:.3f} | {r['simulate']:.3f} | "
-            f"{same_time:.3f} | {frame_only:.3f} | {diffs} |"
+            f"| {r['towns']:,} | {single['calc']:.3f} | {double['calc']:.3f} | {double['frame']:.3f} | "
+            f"{same_time:.3f} | {r['simulate']:.3f} | {frame_only:.3f} | {largest_difference(ours, first64)} / {largest_difference(ours, first32)} |"
         )
     return "\n".join(lines)
 
@@ -382,9 +401,10 @@ def main(argv=None) -> int:
     parser.add_argument("--cli-repeat", type=int, default=3, help="runs of `fiscal-sim run` (best is shown)")
     parser.add_argument("--openfisca", metavar="PYTHON", help="an interpreter with openfisca-core and pandas")
     parser.add_argument("--openfisca-worker", nargs=2, metavar=("INPUTS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--dtype", default="float64", help=argparse.SUPPRESS)  # the OpenFisca worker's floats
     args = parser.parse_args(argv)
     if args.openfisca_worker:
-        openfisca_worker(Path(args.openfisca_worker[0]), args.repeat, Path(args.openfisca_worker[1]))
+        openfisca_worker(Path(args.openfisca_worker[0]), args.repeat, Path(args.openfisca_worker[1]), args.dtype)
         return 0
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

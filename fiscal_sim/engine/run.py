@@ -29,9 +29,10 @@ def town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray,
     """What the towns keep of each item ``[k, d, i]``, by the rules in force for their pilot status."""
     portion = model.split_table(t, False).town_portion(collected, out=out)
     if model.has_pilot_rules and pilot.any():
-        items = model.pilot_items
-        as_pilot = model.split_table(t, True).town_portion(collected[items])
-        portion[items] = np.where(pilot, as_pilot, portion[items])
+        as_pilot = model.split_table(t, True)  # the pilot_items only, in that order
+        row, scratch = np.empty(collected.shape[1:]), np.empty(collected.shape[1:])
+        for n, k in enumerate(model.pilot_items):
+            np.copyto(portion[k], as_pilot.item_portion(n, collected[k], row, scratch), where=pilot)
     return portion
 
 
@@ -80,14 +81,6 @@ COUNTY_ARRAYS = (
     "required_transfers", "pool", "remittances", "town_function_expenditure", "over_collection_received",
     "upper_special_grants", "tax_returns_paid", "contract_transfers_paid", "incentives_paid", "pool_overrun",
 )  # fmt: skip
-OPTIONAL_ARRAYS = (
-    "protected_need",
-    "floor",
-    "tax_return",
-    "contract_transfer",
-    "over_collection_to_county",
-    "incentive",
-)
 INDICATOR_SUMS = {"gdp_growth": "gdp", "revenue_growth": "own_revenue", "collected_growth": "revenue_collected"}
 
 
@@ -122,11 +115,10 @@ class _Run:
         self.has_protected = bool(model.protected_need.any())
         self.no_special = np.zeros(shape)
         kept = [name for name in TOWN_ARRAYS if name in town_outputs]
-        self.block = np.empty((len(kept), n_draws, n_years, n_towns))
+        # zeroed: an instrument's columns (tax_return, floor, …) stay 0 unless its step writes them, and the
+        # memory comes zeroed from the system (no pass over the block)
+        self.block = np.zeros((len(kept), n_draws, n_years, n_towns))
         self.out_t = {name: self.block[c] for c, name in enumerate(kept)}
-        for name in OPTIONAL_ARRAYS:  # the instruments' columns: 0 unless a step writes them
-            if name in self.out_t:
-                self.out_t[name].fill(0.0)
         self.out_t["pilot"] = np.empty((n_draws, n_years, n_towns), dtype=bool)
         self.out_c = {name: np.zeros((n_draws, n_years)) for name in COUNTY_ARRAYS}
         self.trace = Trace(self.out_t | {"county": self.out_c}, block=self.block if kept == list(TOWN_ARRAYS) else None)
@@ -301,7 +293,7 @@ class _Run:
         if self.detail:
             step.targets = targets
             self.trace.assessments.append(step)
-        self.revoked_year = np.where(step.revoke & (self.revoked_year == 0), m.years[t] + 1, self.revoked_year)
+        self.revoked_year[step.revoke & (self.revoked_year == 0)] = m.years[t] + 1
         self.pilot = self.pilot & ~step.revoke
         self.streak = np.where(step.revoke, 0, step.streak)
 

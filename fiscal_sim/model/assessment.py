@@ -70,6 +70,7 @@ def assess_year(
         failed |= value < target  # a NaN indicator compares False: not failed (and not assessable above)
     failed &= assessable
     verdict = np.where(assessable, failed.astype(np.int8), np.int8(-1))
-    new_streak = np.where(assessable, np.where(failed, streak + 1, 0), streak)
+    new_streak = np.where(assessable & ~failed, 0, streak)  # a pass resets the streak …
+    new_streak += failed  # … a failure lengthens it (failed implies assessable)
     revoke = pilot & (new_streak >= failures_to_revoke)
     return AssessmentStep(verdict, new_streak, revoke, indicators)

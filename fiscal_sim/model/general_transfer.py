@@ -56,7 +56,8 @@ def _newton_rate(gaps: np.ndarray, need: np.ndarray, pool: np.ndarray, max_iter:
     cases = int(np.prod(lead, dtype=np.int64))
     g_all = gaps.reshape(cases, n)
     p_all = np.broadcast_to(pool, lead).reshape(-1)
-    towns = np.flatnonzero((g_all > 0).any(axis=0))  # towns with a gap in some case
+    has_gap = g_all[0] > 0 if cases == 1 else (g_all > 0).any(axis=0)
+    towns = np.flatnonzero(has_gap)  # towns with a gap in some case
     g_all = g_all.take(towns, axis=1)
     s_all = need.reshape(cases, n).take(towns, axis=1)
     if cases > 1:  # a town may have a gap in one case and not in another

@@ -58,39 +58,46 @@ def town_portion(collected: np.ndarray, thresholds: np.ndarray, shares: np.ndarr
 
 
 @dataclass(frozen=True)
+class ItemBands:
+    """One item's rules over the towns in marginal form: ``first`` is s0, ``steps`` the (threshold τj,
+    increment sj − sj−1) pairs in order. Each array holds one value per town, or a single value when every
+    town has the same (most items: then the towns' row is never read from memory)."""
+
+    first: np.ndarray  # (n_towns,) or (1,)
+    steps: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+@dataclass(frozen=True)
 class SplitTable:
-    """The rules of every (item, town) in marginal form, items on the leading axis.
+    """The rules of every (item, town) in marginal form, one :class:`ItemBands` per item."""
 
-    ``first_share[k, i]`` is s0; ``steps[j] = (items, thresholds[·, i], increments[·, i])`` holds the
-    j-th threshold of the items that have one (padding: increment 0), so items without thresholds
-    cost one multiplication. Items lead so each item's towns are one contiguous row.
-    """
-
-    first_share: np.ndarray  # (n_items, n_towns)
-    steps: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
+    items: tuple[ItemBands, ...]
 
     def town_portion(self, collected: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """What the towns keep of ``collected[item, ..., town]`` (into ``out`` when given)."""
-        extra = (1,) * (collected.ndim - 2)
-        first = self.first_share.reshape(self.first_share.shape[:1] + extra + self.first_share.shape[1:])
-        out = np.multiply(collected, first, out=out)
-        if self.steps:
-            above = np.empty(collected.shape[1:])
-            for items, thresholds, increments in self.steps:
-                for n, k in enumerate(items):  # a few items with thresholds; each row is contiguous
-                    np.subtract(collected[k], thresholds[n], out=above)
-                    np.maximum(above, 0.0, out=above)
-                    above *= increments[n]
-                    out[k] += above
+        """What the towns keep of ``collected[item, ..., town]`` (into ``out`` when given), item by item."""
+        out = np.empty_like(collected) if out is None else out
+        scratch = np.empty(collected.shape[1:]) if any(b.steps for b in self.items) else None
+        for k in range(len(self.items)):
+            self.item_portion(k, collected[k], out[k], scratch)
+        return out
+
+    def item_portion(self, k: int, collected: np.ndarray, out: np.ndarray, scratch: np.ndarray | None) -> np.ndarray:
+        """What the towns keep of item k's ``collected[..., town]``, into ``out`` (``scratch``: its shape)."""
+        item = self.items[k]
+        np.multiply(collected, item.first, out=out)
+        for threshold, increment in item.steps:
+            np.subtract(collected, threshold, out=scratch)
+            np.maximum(scratch, 0.0, out=scratch)
+            scratch *= increment
+            out += scratch
         return out
 
     def threshold(self, k: int, i: int, j: int = 0) -> float:
         """The j-th threshold of town i's rule for item k (for explanations)."""
-        if j < len(self.steps):
-            items, thresholds, _ = self.steps[j]
-            pos = np.flatnonzero(items == k)
-            if pos.size:
-                return float(thresholds[pos[0], i])
+        steps = self.items[k].steps
+        if j < len(steps):
+            threshold = steps[j][0]
+            return float(threshold[i if threshold.size > 1 else 0])
         return float("nan")
 
 
@@ -137,37 +144,41 @@ def assign_rules(
 
 
 def compile_table(assignment: RuleAssignment, base_of) -> SplitTable:
-    """Marginal-form table for all items and towns; ``base_of(k, split)`` gives item k's base per town."""
+    """Marginal-form table for all items and towns; ``base_of(k, split)`` gives item k's base per town.
+
+    An item keeps one value per town only where its towns differ (overrides, or a base per town).
+    """
     n_items, n_towns = assignment.index.shape
-    first = np.zeros((n_items, n_towns))
-    per_item = []  # (thresholds (m, N), increments (m, N)) per item
-    for k, rules in enumerate(assignment.rules):
-        m = max(bands(r, np.zeros(1))[0].shape[1] for r in rules)
-        thresholds, increments = np.zeros((m, n_towns)), np.zeros((m, n_towns))
-        for j, rule in enumerate(rules):
-            if len(rules) == 1:
-                where = slice(None)  # one rule for every town: plain slices, no scatter
-            else:
-                where = np.flatnonzero(assignment.index[k] == j)
-                if where.size == 0:
-                    continue
-            base = base_of(k, rule)[where] if rule["rule"] == "base_plus_increment" else None
-            t, s = bands(rule, base)
-            first[k, where] = s[0, 0]
-            thresholds[: t.shape[1], where] = t.T
-            increments[: t.shape[1], where] = np.diff(s, axis=1).T
-        per_item.append((thresholds, increments))
-    steps = []
-    for j in range(max((t.shape[0] for t, _ in per_item), default=0)):
-        items = np.array([k for k, (t, _) in enumerate(per_item) if t.shape[0] > j], dtype=np.intp)
-        steps.append(
-            (
-                items,
-                np.stack([per_item[k][0][j] for k in items]),
-                np.stack([per_item[k][1][j] for k in items]),
-            )
+    return SplitTable(
+        tuple(_item_bands(k, rules, assignment.index[k], n_towns, base_of) for k, rules in enumerate(assignment.rules))
+    )
+
+
+def _item_bands(k: int, rules: list[dict], index: np.ndarray, n_towns: int, base_of) -> ItemBands:
+    m = max(bands(r, np.zeros(1))[0].shape[1] for r in rules)
+    per_town_base = any(r["rule"] == "base_plus_increment" and r.get("base") is None for r in rules)
+    if len(rules) == 1 and not per_town_base:  # the same bands in every town
+        rule = rules[0]
+        thresholds, shares = bands(rule, base_of(k, rule)[:1] if rule["rule"] == "base_plus_increment" else None)
+        increments = np.diff(shares, axis=1)
+        return ItemBands(
+            shares[0, :1].copy(), tuple((thresholds[0, j : j + 1], increments[0, j : j + 1]) for j in range(m))
         )
-    return SplitTable(first, tuple(steps))
+    first = np.zeros(n_towns)
+    thresholds, increments = np.zeros((m, n_towns)), np.zeros((m, n_towns))
+    for j, rule in enumerate(rules):
+        if len(rules) == 1:
+            where = slice(None)  # one rule for every town: plain slices, no scatter
+        else:
+            where = np.flatnonzero(index == j)
+            if where.size == 0:
+                continue
+        base = base_of(k, rule)[where] if rule["rule"] == "base_plus_increment" else None
+        t, s = bands(rule, base)
+        first[where] = s[0, 0]
+        thresholds[: t.shape[1], where] = t.T
+        increments[: t.shape[1], where] = np.diff(s, axis=1).T
+    return ItemBands(first, tuple(zip(thresholds, increments)))
 
 
 def own_revenue(to_town: np.ndarray, remittance: np.ndarray) -> np.ndarray:
