@@ -203,3 +203,13 @@ def app_factory(tmp_path, app_settings):
     yield factory
     for app in apps:
         app.extensions["fiscal_sim"]["store"].dispose()
+
+
+@pytest.fixture(scope="session")
+def chart_results() -> dict:
+    """The bundled baseline and a reform (VAT town share 60%) by their labels: what the chart tests draw."""
+    import fiscal_sim
+
+    base = fiscal_sim.simulate(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+    reform = fiscal_sim.simulate(base.scenario.with_overrides({"revenue_items.vat.split.town_share": 0.6}))
+    return {"基准方案": base, "增值税六成": reform}
