@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from .compile import Model, compile_model, project_book
+from .revenue import item_split, item_split_years, town_portion
 from .rules import AssessmentRules, CountyBudget, GeneralRules
-from .run import COUNTY_ARRAYS, TOWN_ARRAYS, Trace, item_split, item_split_years, run, town_portion
+from .run import run
+from .trace import COUNTY_ARRAYS, TOWN_ARRAYS, Trace
 
 __all__ = [
     "COUNTY_ARRAYS",

@@ -8,79 +8,23 @@ axis (the central run is one draw).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from .. import catalogue
 from ..catalogue import DifficultyMetric, PoolMode
-from ..errors import Message, ScenarioError
 from ..model import assessment as assess
 from ..model.arrangements import rewards, settle, tax_return
 from ..model.general_transfer import Allocation, allocate, floors
 from ..model.indicators import per_capita
 from ..model.revenue_division import own_revenue
-from ..model.special_transfer import SpecialOutcome, SpecialTransferRun
+from ..model.special_transfer import SpecialTransferRun
 from .compile import Model
-
-
-def town_portion(model: Model, t: int, collected: np.ndarray, pilot: np.ndarray, out=None) -> np.ndarray:
-    """What the towns keep of each item ``[k, d, i]``, by the rules in force for their pilot status."""
-    portion = model.split_table(t, False).town_portion(collected, out=out)
-    if model.has_pilot_rules and pilot.any():
-        as_pilot = model.split_table(t, True)  # the pilot_items only, in that order
-        row, scratch = np.empty(collected.shape[1:]), np.empty(collected.shape[1:])
-        for n, k in enumerate(model.pilot_items):
-            np.copyto(portion[k], as_pilot.item_portion(n, collected[k], row, scratch), where=pilot)
-    return portion
-
-
-def sum_rows(rows: np.ndarray, items: np.ndarray | None = None, out=None) -> np.ndarray:
-    """``rows[items].sum(axis=0)`` (every row when ``items`` is None) added row by row into ``out``.
-
-    The same additions in the same order as ``np.sum(axis=0)`` (bit-identical), in about a third of
-    the time at 100,000 towns, and without the copy that indexing the rows would make.
-    """
-    items = range(rows.shape[0]) if items is None else items
-    if out is None:
-        out = rows[items[0]].copy()
-    else:
-        out[...] = rows[items[0]]
-    for k in items[1:]:
-        out += rows[k]
-    return out
-
-
-def capacity_sum(rate: np.ndarray, to_town: np.ndarray) -> np.ndarray:
-    """``Σk rate[k]·to_town[k, ...]`` as one matrix–vector product over the rows (``np.tensordot``'s
-    result, without its reshaping copies: 5× faster at 100,000 towns)."""
-    return (rate @ to_town.reshape(to_town.shape[0], -1)).reshape(to_town.shape[1:])
-
+from .revenue import capacity_sum, sum_rows, town_portion
+from .trace import COUNTY_ARRAYS, TOWN_ARRAYS, Trace, check_finite
 
 # ---------------------------------------------------------------------------------------------
 # running the years
 
 
-@dataclass
-class Trace:
-    """Per-year arrays of a run, shape (D, T, N) for towns and (D, T) for the county."""
-
-    arrays: dict
-    allocations: list[Allocation] = field(default_factory=list)  # per year (central run only)
-    assessments: list = field(default_factory=list)  # per year AssessmentStep (central run only)
-    special: SpecialOutcome | None = None
-    revoked_year: np.ndarray | None = None  # (D, N) first year as a non-pilot, 0 if never
-    block: np.ndarray | None = None  # (len(TOWN_ARRAYS), D, T, N) when every town output is kept
-
-
-# the number columns of the towns frame, in its order (docs/model.md §1.6)
-TOWN_ARRAYS = tuple(c.key for c in catalogue.RESULT_TABLES["towns"].columns if c.kind == "number")
-COUNTY_ARRAYS = (
-    "shared_revenue", "total_revenue", "general_transfers_paid", "special_transfers_paid", "balance",
-    "required_transfers", "pool", "remittances", "town_function_expenditure", "over_collection_received",
-    "upper_special_grants", "tax_returns_paid", "contract_transfers_paid", "incentives_paid", "pool_overrun",
-)  # fmt: skip
 INDICATOR_SUMS = {"gdp_growth": "gdp", "revenue_growth": "own_revenue", "collected_growth": "revenue_collected"}
 
 
@@ -409,53 +353,5 @@ def run(
         for t in range(growth.shape[1]):
             state.year(t)
     trace = state.finish()
-    _check_finite(model, trace)
+    check_finite(model, trace)
     return trace
-
-
-# every input reaches one of these: a non-finite value anywhere shows in them (one cheap pass each)
-_SENTINELS = ("gdp", "balance", "resources")
-
-
-def _check_finite(model: Model, trace: Trace) -> None:
-    """A ScenarioError naming the first town, year and column that overflowed (inf or NaN)."""
-    arrays = trace.arrays
-    county = arrays["county"]["balance"]
-    if np.isfinite(county.sum()) and all(np.isfinite(arrays[c].sum()) for c in _SENTINELS if c in arrays):
-        return
-    ids = model.scenario.towns["id"].astype(str).tolist()
-    for column in TOWN_ARRAYS:
-        values = arrays.get(column)
-        if values is None or column == "resources_per_capita":
-            continue
-        bad = np.argwhere(~np.isfinite(values))
-        if len(bad):
-            _, t, i = bad[0]
-            input_column = column in model.scenario.towns.columns
-            key = f"towns[{ids[i]}].{column}" if input_column else "_schema"
-            what = f"{column} of {ids[i]} in {int(model.years[t])}"
-            raise ScenarioError({key: [Message("result_not_finite", what=what)]})
-    raise ScenarioError({"_schema": [Message("result_not_finite", what="the county balance")]})
-
-
-def item_split(model: Model, pilot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Collected and town-kept amounts per item, ``[t, k, i]``, for the central run's pilot status.
-
-    Recomputed on demand (the revenue frame, explanations) so the hot loop stores no per-item data.
-    """
-    years = list(item_split_years(model, pilot))
-    return np.stack([c for c, _ in years]), np.stack([k for _, k in years])
-
-
-def item_split_years(model: Model, pilot: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """:func:`item_split` a year at a time: each year's collected and town-kept amounts ``[k, i]``.
-
-    The same arithmetic as growing every year at once (a running product of the growth factors), in a
-    year's memory: the revenue table of a large county is written year by year.
-    """
-    factor = None
-    for t in range(len(model.years)):
-        grown = 1.0 + model.elasticity[:, None] * model.growth[t][None, :]
-        factor = grown if factor is None else factor * grown
-        collected = model.collected0.T * factor
-        yield collected, town_portion(model, t, collected[:, None, :], pilot[t][None])[:, 0]
