@@ -21,7 +21,7 @@ def baseline():
 
 def changes(baseline, variant: str, lang: str = "zh") -> dict[str, tuple[str, str, str]]:
     other = fiscal_sim.load_scenario(SCENARIOS / f"{variant}.yaml")
-    rows = describe(settings_differences(baseline, other), other.config, other.config["unit"], lang)
+    rows = describe(settings_differences(baseline, other), other, lang)
     return {row.path: (row.label, row.old, row.new) for row in rows}
 
 
@@ -47,7 +47,7 @@ def test_records_by_their_fields_without_their_codes(baseline):
     assert contract == (
         "核定收支 C01",
         "—",
-        "适用乡镇 T01；核定收入基数 6,900 万元；核定支出基数 2,500 万元；基数年增长率 5%；超收留成比例 70%",
+        "适用乡镇 沣河店镇（T01）；核定收入基数 6,900 万元；核定支出基数 2,500 万元；基数年增长率 5%；超收留成比例 70%",
     )
     power = changes(baseline, "pilot_powers")["expenditure_overrides.pilot_education"]
     assert power[2] == "适用类别 试点镇；支出事项 教育；乡镇支出责任比例 30%"  # the function by its name
@@ -67,3 +67,15 @@ def test_a_value_alone_and_the_history_line():
     assert value_text("general_transfer.pool", 9000, "万元", "en") == "9,000 万元"
     assert value_text("general_transfer.floor", True, "万元", "en") == "yes"
     assert summary([]) == "无设置变化"
+
+
+def test_towns_by_their_names_and_ids(baseline):
+    """A town id in a record or a towns cell reads as the town's name with its id (沣河店镇（T01）), in both
+    languages; an id no town has stays as written."""
+    from fiscal_sim.io.settings_words import label, town_words
+
+    contract = changes(baseline, "pilot_contracts", "en")["contracts.C01"][2]
+    assert contract.startswith("town 沣河店镇 (T01); revenue base 6,900 万元")
+    assert label("towns.T01.gdp", baseline).startswith("乡镇表 沣河店镇（T01） › ")
+    assert town_words("T99", baseline) is None
+    assert value_text("contracts", [{"town": "T99"}], "万元", "zh", baseline).endswith("T99")

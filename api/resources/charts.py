@@ -6,7 +6,9 @@ import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import runner
+from .. import answers, runner, sources
+from ..language import language
+from ..limits import check_band_draws, limits
 from ..schemas import ChartRequestSchema
 from .comparisons import EXAMPLE as COMPARISON_EXAMPLE
 
@@ -45,7 +47,7 @@ def chart_response(data: bytes, fmt: str, name: str) -> flask.Response:
 def render(labelled: list, request: dict, limits: dict) -> tuple[bytes, str]:
     """(In a worker.) The chart's bytes (or CSV text) and its mimetype; ``request``: the body's chart,
     format, year, montecarlo and lang, and the baseline label."""
-    return results_chart(runner.results_of(labelled, limits), request, limits)
+    return results_chart(sources.results_of(labelled, limits), request, limits)
 
 
 def results_chart(results: dict, request: dict, limits: dict) -> tuple[bytes, str]:
@@ -55,7 +57,7 @@ def results_chart(results: dict, request: dict, limits: dict) -> tuple[bytes, st
     options = {} if request.get("year") is None else {"year": request["year"]}
     options["baseline"] = request.get("baseline")
     if bands(request):
-        options["montecarlo"] = runner.montecarlo_bands(results, limits)
+        options["montecarlo"] = sources.montecarlo_bands(results, limits)
     chart, fmt = request["chart"], request["format"]
     numbers = lambda: chart_data(chart, results, **options)  # noqa: E731
     figure = lambda: make_chart(chart, results, lang=request["lang"], **options)  # noqa: E731
@@ -80,15 +82,15 @@ class Charts(MethodView):
 
         ``changes_by_town`` and ``lorenz`` measure against the ``baseline`` (default: the first scenario)."""
         # a Monte Carlo band may be drawn from a random seed: not cached
-        body = {**body, "lang": runner.language()}
-        return runner.cached("charts", body, answer, enabled=not body["montecarlo"])
+        body = {**body, "lang": language()}
+        return answers.cached("charts", body, answer, enabled=not body["montecarlo"])
 
 
 def answer(body: dict) -> flask.Response:
-    labelled, baseline = runner.sources(body)
+    labelled, baseline = sources.sources(body)
     if bands(body):
-        runner.check_band_draws(labelled)
+        check_band_draws(labelled)
     request = {key: body.get(key) for key in ("chart", "format", "year", "montecarlo", "lang")}
     request["baseline"] = baseline
-    data, _ = runner.compute(render, labelled, request, runner.limits())
+    data, _ = runner.compute(render, labelled, request, limits())
     return chart_response(data, body["format"], body["chart"])

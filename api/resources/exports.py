@@ -10,8 +10,10 @@ from flask_smorest import Blueprint
 
 from fiscal_sim import ScenarioError
 
-from .. import runner
+from .. import answers, runner, sources
 from ..errors import ApiError
+from ..language import language
+from ..limits import check_band_draws, limits
 from ..schemas import ExportRequestSchema
 from .comparisons import EXAMPLE, comparison
 
@@ -33,16 +35,16 @@ class Exports(MethodView):
     )
     def post(self, body):
         """The scenarios' results and their comparison in one workbook, built in memory."""
-        body = {**body, "lang": runner.language()}
-        return runner.cached("exports", body, workbook, enabled=not body["montecarlo"])
+        body = {**body, "lang": language()}
+        return answers.cached("exports", body, workbook, enabled=not body["montecarlo"])
 
 
 def workbook(body: dict) -> flask.Response:
-    labelled, baseline = runner.sources(body)
+    labelled, baseline = sources.sources(body)
     if body["montecarlo"]:
-        runner.check_band_draws(labelled)
+        check_band_draws(labelled)
     options = {key: body[key] for key in ("charts", "montecarlo", "lang")}
-    data = runner.compute(workbook_bytes, labelled, baseline, options, runner.limits())
+    data = runner.compute(workbook_bytes, labelled, baseline, options, limits())
     return flask.Response(
         data, mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="fiscal-sim.xlsx"'}
     )
@@ -53,7 +55,7 @@ def workbook_bytes(labelled: list, baseline: str, options: dict, limits: dict) -
     from fiscal_sim.io.excel_results import write_workbook
 
     compared, results = comparison(labelled, baseline, limits)
-    bands = runner.montecarlo_bands(results, limits) if options["montecarlo"] else None
+    bands = sources.montecarlo_bands(results, limits) if options["montecarlo"] else None
     buffer = io.BytesIO()
     try:
         write_workbook(

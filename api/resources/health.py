@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 import fiscal_sim
 
 from ..errors import ApiError
-from ..runner import store
 from ..schemas import HealthSchema
+from ..state import store
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Is the service up?")
 

@@ -12,7 +12,9 @@ from flask_smorest import Blueprint
 import fiscal_sim
 from fiscal_sim.io.records import montecarlo_records
 
-from .. import runner
+from .. import answers, runner, sources
+from ..language import language
+from ..limits import check_draws, check_source_draws, limits
 from ..schemas import MontecarloRequestSchema, MontecarloSchema
 from .charts import chart_or, chart_response, drawn
 
@@ -40,23 +42,23 @@ class Montecarlo(MethodView):
     def post(self, body):
         """Percentiles per year and each pilot's probability of losing its status; with ``chart`` (fan |
         pilots) the run drawn as png | svg, or the numbers behind the chart as csv."""
-        source = runner.source(body)
+        source = sources.source(body)
         draws = body.get("draws")
         field = "draws" if draws is not None else f"{source['field']}.uncertainty.draws"
-        runner.check_source_draws(source, draws, field)
+        check_source_draws(source, draws, field)
         if "chart" not in body:
-            data = runner.compute(simulate_draws, source, draws, body.get("seed"), field, runner.limits())
-            return runner.json_response(data)
-        request = {"chart": body["chart"], "format": body.get("format", "png"), "lang": runner.language()}
-        data = runner.compute(draw_draws, source, draws, body.get("seed"), field, request, runner.limits())
+            data = runner.compute(simulate_draws, source, draws, body.get("seed"), field, limits())
+            return answers.json_response(data)
+        request = {"chart": body["chart"], "format": body.get("format", "png"), "lang": language()}
+        data = runner.compute(draw_draws, source, draws, body.get("seed"), field, request, limits())
         return chart_response(data, request["format"], f"montecarlo_{request['chart']}")
 
 
 def run_draws(source: dict, draws: int | None, seed: int | None, field: str, limits: dict):
-    """(In a worker.) The Monte Carlo run of a :func:`api.runner.source`, limits checked; a stored scenario's
+    """(In a worker.) The Monte Carlo run of a :func:`api.sources.source`, limits checked; a stored scenario's
     run with the same draws and seed as one of the last ones is that run (see :data:`KEEP_RUNS`)."""
-    scenario = runner.scenario_of(source, limits)
-    runner.check_draws(scenario, draws, field, limits)
+    scenario = sources.scenario_of(source, limits)
+    check_draws(scenario, draws, field, limits)
     stored = source["key"] is not None
     if stored and draws is not None and seed is not None:
         with _runs_lock:
@@ -77,8 +79,8 @@ def _run_key(source: dict, draws: int, seed: int) -> tuple:
 
 
 def simulate_draws(source: dict, draws: int | None, seed: int | None, field: str, limits: dict) -> bytes:
-    """(In a worker.) The Monte Carlo of a :func:`api.runner.source` as the JSON answer."""
-    return runner.json_bytes(montecarlo_records(run_draws(source, draws, seed, field, limits)))
+    """(In a worker.) The Monte Carlo of a :func:`api.sources.source` as the JSON answer."""
+    return answers.json_bytes(montecarlo_records(run_draws(source, draws, seed, field, limits)))
 
 
 def draw_draws(source: dict, draws: int | None, seed: int | None, field: str, request: dict, limits: dict) -> bytes:

@@ -17,8 +17,9 @@ from flask_smorest import Blueprint
 from fiscal_sim import ScenarioError
 from fiscal_sim.explain import explain_project
 
-from .. import auth, runner
+from .. import auth, sources, state
 from ..errors import ApiError
+from ..language import language
 from ..schemas import (
     ExplainQuerySchema,
     ExplainSchema,
@@ -70,7 +71,7 @@ def check_id(scenario_id: str) -> None:
 
 def content(body: dict):
     """Name, description and document of a save, the document validated like a run would be."""
-    scenario = runner.validated(body["document"], "document")
+    scenario = sources.validated(body["document"], "document")
     name = body.get("name") or scenario.name
     description = body.get("description", scenario.config.get("description") or "")
     return name, description, scenario
@@ -81,15 +82,15 @@ class Scenarios(MethodView):
     @blp.response(200, ScenarioListSchema)
     def get(self):
         """The latest version of every saved scenario, by name."""
-        return {"scenarios": [asdict(s) for s in runner.store().list()]}
+        return {"scenarios": [asdict(s) for s in state.store().list()]}
 
     @blp.arguments(ScenarioSaveSchema, example={"name": "我的方案", "document": {"schema_version": 1, "...": "..."}})
     @blp.response(201, SavedSchema)
     def post(self, body):
         """Save a self-contained scenario document (towns and projects inline) as version 1."""
         name, description, scenario = content(body)
-        scenario_id, version = runner.store().create(name, description, scenario.document, auth.author())
-        runner.cache().put((scenario_id, version), scenario)
+        scenario_id, version = state.store().create(name, description, scenario.document, auth.author())
+        state.cache().put((scenario_id, version), scenario)
         headers = {"Location": f"{blp.url_prefix}/{scenario_id}", **etag(version)}
         return {"id": scenario_id, "version": version}, 201, headers
 
@@ -101,8 +102,8 @@ class ScenarioById(MethodView):
     def get(self, query, scenario_id):
         """The latest version, or ?version=N."""
         check_id(scenario_id)
-        stored = runner.store().get(scenario_id, query.get("version"))  # NotFoundError → 404 (api.errors)
-        payload = {**asdict(stored), "versions": runner.store().versions(scenario_id)}
+        stored = state.store().get(scenario_id, query.get("version"))  # NotFoundError → 404 (api.errors)
+        payload = {**asdict(stored), "versions": state.store().versions(scenario_id)}
         return payload, 200, etag(stored.version)
 
     @blp.arguments(ScenarioReplaceSchema)
@@ -117,10 +118,10 @@ class ScenarioById(MethodView):
             raise ApiError(422, {"version": [f"the body says {body['version']} but If-Match says {header}"]})
         if expected is None and request.headers.get("If-Match", "").strip() != "*":
             raise ApiError(422, {"version": ["required: the version this replaces (or an If-Match header)"]})
-        runner.store().head(scenario_id)  # 404 (NotFoundError) before the costlier validation
+        state.store().head(scenario_id)  # 404 (NotFoundError) before the costlier validation
         name, description, scenario = content(body)
-        version = runner.store().replace(scenario_id, expected, name, description, scenario.document, auth.author())
-        runner.cache().put((scenario_id, version), scenario)
+        version = state.store().replace(scenario_id, expected, name, description, scenario.document, auth.author())
+        state.cache().put((scenario_id, version), scenario)
         return {"id": scenario_id, "version": version}, 200, etag(version)
 
     @blp.doc(parameters=[IF_MATCH])
@@ -128,7 +129,7 @@ class ScenarioById(MethodView):
     def delete(self, scenario_id):
         """Hide the scenario (a tombstone row); its stored versions are kept in the database."""
         check_id(scenario_id)
-        runner.store().delete(scenario_id, if_match(request.headers.get("If-Match")), auth.author())
+        state.store().delete(scenario_id, if_match(request.headers.get("If-Match")), auth.author())
         return None
 
 
@@ -141,7 +142,7 @@ class Versions(MethodView):
         check_id(scenario_id)
         who = auth.current()
         admin = who is not None and who.may(auth.Role.ADMIN) and not who.local
-        entries = runner.store().history(scenario_id, include_deleted=admin)
+        entries = state.store().history(scenario_id, include_deleted=admin)
         return {"versions": [asdict(e) for e in entries]}
 
 
@@ -152,7 +153,7 @@ class Explain(MethodView):
     def get(self, query, scenario_id):
         """How one number of the result was computed (town, year, column), or why a project was (not) funded."""
         check_id(scenario_id)
-        result = runner.simulate(runner.stored_scenario(scenario_id, query.get("version"), "id"))
+        result = sources.simulate(sources.stored_scenario(scenario_id, query.get("version"), "id"))
         try:
             if "project" in query:
                 explanation = explain_project(result, query["project"])
@@ -160,5 +161,5 @@ class Explain(MethodView):
                 explanation = result.explain(query["town"], query["year"], query["column"])
         except ScenarioError as exc:
             raise ApiError(422, exc.errors) from None
-        lang = runner.language()
+        lang = language()
         return {**explanation.to_dict(lang), "text": explanation.text(lang)}

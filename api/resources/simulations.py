@@ -6,7 +6,8 @@ import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import runner
+from .. import answers, runner, sources
+from ..limits import limits
 from ..schemas import SimulationRequestSchema, SimulationSchema
 
 blp = Blueprint("simulations", __name__, url_prefix="/api/v1/simulations", description="Run a scenario (模拟测算)")
@@ -20,14 +21,14 @@ class Simulations(MethodView):
     @blp.response(200, SimulationSchema)
     def post(self, body):
         """The result frames (towns, county, indicators, projects, revocations) as lists of records."""
-        return runner.cached("simulations", body, run)
+        return answers.cached("simulations", body, run)
 
 
 def run(body: dict) -> flask.Response:
     """The answer of a (pinned) body: limits checked here, the run in a worker."""
-    return runner.json_response(runner.compute(simulation, runner.source(body), runner.limits()))
+    return answers.json_response(runner.compute(simulation, sources.source(body), limits()))
 
 
 def simulation(source: dict, limits: dict) -> bytes:
-    """(In a worker.) The result of a :func:`api.runner.source` as the JSON answer."""
-    return runner.json_bytes(runner.result_payload(runner.simulate(runner.scenario_of(source, limits))))
+    """(In a worker.) The result of a :func:`api.sources.source` as the JSON answer."""
+    return answers.json_bytes(answers.result_payload(sources.simulate(sources.scenario_of(source, limits))))

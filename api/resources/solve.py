@@ -9,7 +9,9 @@ from flask_smorest import Blueprint
 import fiscal_sim
 from fiscal_sim.io.records import solve_records
 
-from .. import runner
+from .. import answers, runner, sources
+from ..language import language
+from ..limits import limits
 from ..schemas import SolveRequestSchema, SolveSchema
 from .charts import chart_or, chart_response, drawn
 
@@ -41,38 +43,38 @@ class Solve(MethodView):
         """The parameter value that makes the target metric equal value in year; with ``chart`` the metric
         against the parameter over the bounds as png | svg, or the numbers behind it as csv."""
         if body.get("chart"):
-            body = {**body, "format": body.get("format", "png"), "lang": runner.language()}
-            return runner.cached("solve.chart", body, curve)
-        return runner.cached("solve", body, seek)
+            body = {**body, "format": body.get("format", "png"), "lang": language()}
+            return answers.cached("solve.chart", body, curve)
+        return answers.cached("solve", body, seek)
 
 
 def seek(body: dict) -> flask.Response:
     options = {key: body[key] for key in OPTIONS if key in body}
-    return runner.json_response(runner.compute(solved, runner.source(body), options, runner.limits()))
+    return answers.json_response(runner.compute(solved, sources.source(body), options, limits()))
 
 
 def solved(source: dict, options: dict, limits: dict) -> bytes:
-    """(In a worker.) The goal seeking of a :func:`api.runner.source` as the JSON answer."""
-    scenario = runner.scenario_of(source, limits)
+    """(In a worker.) The goal seeking of a :func:`api.sources.source` as the JSON answer."""
+    scenario = sources.scenario_of(source, limits)
     options = dict(options)
     if "bounds" in options:
         options["bounds"] = tuple(options["bounds"])
-    return runner.json_bytes(solve_records(fiscal_sim.solve(scenario, **options)))
+    return answers.json_bytes(solve_records(fiscal_sim.solve(scenario, **options)))
 
 
 def curve(body: dict) -> flask.Response:
     options = {key: body[key] for key in (*OPTIONS, "points") if key in body}
     request = {"format": body["format"], "lang": body["lang"]}
-    data = runner.compute(drawn_curve, runner.source(body), options, request, runner.limits())
+    data = runner.compute(drawn_curve, sources.source(body), options, request, limits())
     return chart_response(data, body["format"], "solve")
 
 
 def drawn_curve(source: dict, options: dict, request: dict, limits: dict) -> bytes:
-    """(In a worker.) The metric's curve of a :func:`api.runner.source` (``request``: format, lang)."""
+    """(In a worker.) The metric's curve of a :func:`api.sources.source` (``request``: format, lang)."""
     from fiscal_sim.analysis.curve import metric_curve
     from fiscal_sim.io.charts import solve_chart, solve_chart_data
 
-    scenario = runner.scenario_of(source, limits)
+    scenario = sources.scenario_of(source, limits)
     options = dict(options)
     if "bounds" in options:
         options["bounds"] = tuple(options["bounds"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import auth, runner
+from .. import auth, state
 from ..errors import ApiError
 from ..schemas import MeSchema, UserAddSchema, UserListSchema, UserSchema
 
@@ -26,7 +26,7 @@ class Users(MethodView):
     @blp.response(200, UserListSchema)
     def get(self):
         """Every user and their role (never a password or token)."""
-        return {"users": [_public(u) for u in runner.store().users()]}
+        return {"users": [_public(u) for u in state.store().users()]}
 
     @blp.arguments(UserAddSchema)
     @blp.response(201, UserSchema)
@@ -37,8 +37,8 @@ class Users(MethodView):
             password_hash = auth.hash_password(body["password"])
         except ValueError as exc:
             raise ApiError(422, {"name" if "name" in str(exc) else "password": [str(exc)]}) from None
-        runner.store().add_user(name, body["role"], password_hash)  # ConflictError → 409
-        return _public(runner.store().user(name)), 201
+        state.store().add_user(name, body["role"], password_hash)  # ConflictError → 409
+        return _public(state.store().user(name)), 201
 
 
 @blp.route("/<name>")
@@ -49,7 +49,7 @@ class UserByName(MethodView):
         who = auth.current()
         if who is not None and who.name == name:
             raise ApiError(422, {"name": ["you cannot remove yourself; ask another admin"]})
-        runner.store().remove_user(name)  # NotFoundError → 404
+        state.store().remove_user(name)  # NotFoundError → 404
         return None
 
 

@@ -5,8 +5,9 @@ form for the common levers, each save a new version (乡镇分成比例, 均衡�
 its results, any town number explained; scenarios compared (summary, per-town differences, the four
 charts, the workbook); Monte Carlo and goal seeking (forms that call the JSON API from the page).
 
-Validation, storage, limits and caching are the API's own (:mod:`api.runner`, :mod:`api.storage`), so a
-document the page accepts is one the API accepts and the other way round. ``?lang=en`` (or ``zh``)
+Validation, storage, limits and caching are the API's own (:mod:`api.sources`, :mod:`api.limits`,
+:mod:`api.answers`, :mod:`api.storage`), so a document the page accepts is one the API accepts and the other
+way round. ``?lang=en`` (or ``zh``)
 switches the language and is remembered in a cookie.
 """
 

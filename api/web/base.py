@@ -12,7 +12,7 @@ from fiscal_sim.analysis.curve import metric_unit, parameter_unit
 from fiscal_sim.errors import text_of
 from fiscal_sim.explain import EXPLAINERS
 
-from .. import auth, runner
+from .. import auth, sources, state
 from ..errors import ApiError
 from ..storage import MAX_VERSION, ConflictError, NotFoundError, StoredScenario
 from .display import (
@@ -109,8 +109,8 @@ def query_version() -> int | None:
 
 def stored_version(scenario_id: str, version: int | None) -> tuple[StoredScenario, Scenario]:
     """The stored row and its validated scenario (404 when absent)."""
-    stored = runner.store().get(scenario_id, version)
-    return stored, runner.stored_scenario(scenario_id, stored.version, "id")
+    stored = state.store().get(scenario_id, version)
+    return stored, sources.stored_scenario(scenario_id, stored.version, "id")
 
 
 def lang_strings_for_js() -> dict:

@@ -10,8 +10,8 @@ from fiscal_sim.io.settings_words import Change
 __all__ = ["Change", "changes_between", "describe", "summary"]
 
 
-def describe(differences, config: dict, unit: str) -> list[Change]:
-    return settings_words.describe(differences, config, unit, g.get("lang", "zh"))
+def describe(differences, scenario) -> list[Change]:
+    return settings_words.describe(differences, scenario, g.get("lang", "zh"))
 
 
 def changes_between(before, after) -> list[Change]:

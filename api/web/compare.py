@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 import flask
 from flask import g, request
 
-from .. import runner
+from fiscal_sim.io.records import frame_records as records
+
+from .. import answers, runner, sources, state
 from ..errors import ApiError
 from .base import (
     CHARTS,
@@ -27,7 +29,7 @@ from .words import t
 
 def comparison_labels(ids: list[str]) -> dict[str, str]:
     """A short, unique label per scenario id: the name in the page's language (``name #id`` when two clash)."""
-    names = {s.id: display_name(s.name) for s in runner.store().list()}
+    names = {s.id: display_name(s.name) for s in state.store().list()}
     labels = {i: names.get(i, i) for i in ids}
     counts: dict[str, int] = {}
     for value in labels.values():
@@ -52,7 +54,7 @@ def comparison_request() -> dict | None:
 
 
 def compared(body: dict):
-    return runner.page_comparison(body)
+    return sources.page_comparison(body)
 
 
 def query_string(**changes) -> str:
@@ -64,7 +66,7 @@ def query_string(**changes) -> str:
 
 @bp.get("/compare")
 def compare_page():
-    scenarios = in_list_order(runner.store().list())
+    scenarios = in_list_order(state.store().list())
     ids = request.args.getlist("ids")
     body = comparison_request()
     context = {
@@ -87,13 +89,11 @@ def compare_page():
     by_year = comparison.summary_by_year.pivot(index="year", columns="label", values="county_balance")
     context.update(
         comparison=comparison,
-        summary=runner.records(comparison.summary),
+        summary=records(comparison.summary),
         summary_columns=SUMMARY_COLUMNS,
         balance_years=[(int(y), [by_year.at[y, lbl] for lbl in comparison.labels]) for y in by_year.index],
         town_tables=[
-            (lbl, runner.records(towns[towns["label"] == lbl]))
-            for lbl in comparison.labels
-            if lbl != comparison.baseline
+            (lbl, records(towns[towns["label"] == lbl])) for lbl in comparison.labels if lbl != comparison.baseline
         ],
         diff_columns=DIFF_COLUMNS,
         town_gaps=_town_gaps(comparison),
@@ -133,7 +133,7 @@ def _settings_in_words(comparison) -> list[tuple[str, object]]:
     rows = []
     for label, result in comparison.results.items():
         if label != comparison.baseline:
-            changes = describe(settings_differences(base, result.scenario), result.scenario.config, result.unit)
+            changes = describe(settings_differences(base, result.scenario), result.scenario)
             rows += [(label, change) for change in changes]
     return rows
 
@@ -171,7 +171,7 @@ def _chart_response(body: dict) -> flask.Response:
     from ..resources.charts import chart_response
 
     page = {k: v for k, v in body.items() if k not in ("chart", "format", "lang")}
-    comparison = runner.page_comparison(page, pickled=True)
+    comparison = sources.page_comparison(page, pickled=True)
     data, _ = runner.compute(page_chart, comparison, body["chart"], body["format"], body.get("year"), body["lang"])
     return chart_response(data, body["format"], body["chart"])
 
@@ -186,12 +186,12 @@ def compare_chart(fmt: str):
     body = comparison_request()
     if body is None:
         raise ApiError(422, {"ids": [t("pick_two")]})
-    return runner.cached("web.chart", {**body, "chart": chart, "format": fmt, "lang": g.lang}, _chart_response)
+    return answers.cached("web.chart", {**body, "chart": chart, "format": fmt, "lang": g.lang}, _chart_response)
 
 
 def _chart_png(body: dict, chart: str) -> bytes:
     """A chart of the page as PNG bytes: the page's own (cached) answer, drawn now if it was not asked yet."""
-    return runner.cached("web.chart", {**body, "chart": chart, "format": "png"}, _chart_response).get_data()
+    return answers.cached("web.chart", {**body, "chart": chart, "format": "png"}, _chart_response).get_data()
 
 
 def comparison_workbook(pickled_comparison: bytes, lang: str, images: dict[str, bytes]) -> bytes:
@@ -212,7 +212,7 @@ def _workbook_response(body: dict) -> flask.Response:
     # the workbook's charts are the page's of the last common year: embedded from the page's chart cache
     chart_body = {**body, "year": chart_year(comparison.results, None)}
     images = {name: _chart_png(chart_body, name) for name in workbook_charts(comparison.results)}
-    data = runner.compute(comparison_workbook, runner.page_comparison(page, pickled=True), body["lang"], images)
+    data = runner.compute(comparison_workbook, sources.page_comparison(page, pickled=True), body["lang"], images)
     return flask.Response(
         data, mimetype=XLSX, headers={"Content-Disposition": 'attachment; filename="fiscal-sim-compare.xlsx"'}
     )
@@ -224,4 +224,4 @@ def compare_workbook():
     if body is None:
         raise ApiError(422, {"ids": [t("pick_two")]})
     body.pop("year", None)
-    return runner.cached("web.workbook", {**body, "lang": g.lang}, _workbook_response)
+    return answers.cached("web.workbook", {**body, "lang": g.lang}, _workbook_response)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import flask
 from flask import request
 
-from .. import auth, runner
+from .. import auth, sources, state
 from ..errors import ApiError
 from ..storage import MAX_VERSION
 from .base import bp, render, stored_version
@@ -27,8 +27,8 @@ def _version_arg(name: str) -> int | None:
 def history_page(scenario_id: str):
     """Every version (newest first) with what it changed from the one before; ``?a=N&b=M`` compares two."""
     stored, scenario = stored_version(scenario_id, None)
-    entries = [e for e in runner.store().history(scenario_id) if not e.deleted][-HISTORY_ROWS:]
-    scenarios = {e.version: runner.stored_scenario(scenario_id, e.version, "version") for e in entries}
+    entries = [e for e in state.store().history(scenario_id) if not e.deleted][-HISTORY_ROWS:]
+    scenarios = {e.version: sources.stored_scenario(scenario_id, e.version, "version") for e in entries}
     rows = []
     for n, entry in enumerate(entries):
         before = scenarios[entries[n - 1].version] if n else None
@@ -37,8 +37,8 @@ def history_page(scenario_id: str):
     a, b = _version_arg("a"), _version_arg("b")
     pair = None
     if a is not None and b is not None:
-        left = scenarios.get(a) or runner.stored_scenario(scenario_id, a, "a")
-        right = scenarios.get(b) or runner.stored_scenario(scenario_id, b, "b")
+        left = scenarios.get(a) or sources.stored_scenario(scenario_id, a, "a")
+        right = scenarios.get(b) or sources.stored_scenario(scenario_id, b, "b")
         pair = {"a": a, "b": b, "changes": changes_between(left, right)}
     return render(
         "history.html",
@@ -58,9 +58,9 @@ def restore_version(scenario_id: str):
     if version is None:
         raise ApiError(400, {"version": [t("bad_version")]})
     old, scenario = stored_version(scenario_id, version)
-    latest = runner.store().head(scenario_id)[1]
-    new = runner.store().replace(scenario_id, latest, old.name, old.description, old.document, auth.author())
-    runner.cache().put((scenario_id, new), scenario)
+    latest = state.store().head(scenario_id)[1]
+    new = state.store().replace(scenario_id, latest, old.name, old.description, old.document, auth.author())
+    state.cache().put((scenario_id, new), scenario)
     return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, saved=new), 303)
 
 
@@ -68,11 +68,11 @@ def restore_version(scenario_id: str):
 def delete(scenario_id: str):
     """Hide a scenario (its versions are kept; it can be restored from the list)."""
     version = _version_arg("version")
-    runner.store().delete(scenario_id, version, auth.author())  # a stale version: 409 (ConflictError)
+    state.store().delete(scenario_id, version, auth.author())  # a stale version: 409 (ConflictError)
     return flask.redirect(flask.url_for("web.index", deleted=scenario_id), 303)
 
 
 @bp.post("/scenarios/<scenario_id>/restore")
 def restore(scenario_id: str):
-    version = runner.store().restore(scenario_id, auth.author())
+    version = state.store().restore(scenario_id, auth.author())
     return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, saved=version), 303)

@@ -14,9 +14,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fiscal_sim import Scenario, ScenarioError, catalogue
 from fiscal_sim.catalogue import PoolMode
+from fiscal_sim.io.records import frame_records as records
 from fiscal_sim.scenario.settings import pool_mode
 
-from .. import auth, runner
+from .. import auth, runner, sources, state
 from ..errors import ApiError
 from ..storage import ConflictError, NotFoundError, StoredScenario
 from .base import (
@@ -44,10 +45,10 @@ def index():
 def index_context(**extra) -> dict:
     """The list, what an editor may restore, and a notice of what was just deleted."""
     may_edit = (who := auth.current()) is not None and who.may(auth.Role.EDITOR)
-    deleted = runner.store().deleted() if may_edit else []
+    deleted = state.store().deleted() if may_edit else []
     just_deleted = next((d for d in deleted if d.id == request.args.get("deleted")), None)
     return {
-        "scenarios": in_list_order(runner.store().list()),
+        "scenarios": in_list_order(state.store().list()),
         "deleted": deleted,
         "just_deleted": just_deleted,
         "errors": None,
@@ -80,13 +81,13 @@ def upload():
         scenario = validated(document)
     except ScenarioError as exc:
         return render("index.html", 422, **index_context(errors=exc.errors, form=form))
-    scenario_id, version = runner.store().create(
+    scenario_id, version = state.store().create(
         name or scenario.name,
         description or scenario.config.get("description") or "",
         scenario.document,
         auth.author(),
     )
-    runner.cache().put((scenario_id, version), scenario)
+    state.cache().put((scenario_id, version), scenario)
     return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, saved=version), 303)
 
 
@@ -117,7 +118,7 @@ def town_column_labels(config: dict) -> dict[str, str]:
 
 
 def scenario_context(stored: StoredScenario, scenario: Scenario, **extra) -> dict:
-    latest = runner.store().head(stored.id)[1]
+    latest = state.store().head(stored.id)[1]
     sections = lever_rows(scenario.config)
     parent = None
     if stored.parent_id is not None:
@@ -131,10 +132,10 @@ def scenario_context(stored: StoredScenario, scenario: Scenario, **extra) -> dic
         "stored": stored,
         "scenario": scenario,
         "config": scenario.config,
-        "towns": runner.records(scenario.towns),
+        "towns": records(scenario.towns),
         "town_columns": [str(c) for c in scenario.towns.columns],
         "town_labels": town_column_labels(scenario.config),
-        "versions": runner.store().history(stored.id),
+        "versions": state.store().history(stored.id),
         "latest": latest,
         "sections": sections,
         "cards": settings_cards(stored, scenario),
@@ -190,39 +191,39 @@ def edit(scenario_id: str):
         context = scenario_context(stored, scenario, submitted=request.form, warnings=warnings)
         return render("scenario.html", 422, **context)
     if save_as:
-        new_id, _ = runner.store().create(
+        new_id, _ = state.store().create(
             name, description, changed.document, auth.author(), parent=(scenario_id, stored.version)
         )
-        runner.cache().put((new_id, 1), changed)
+        state.cache().put((new_id, 1), changed)
         return flask.redirect(flask.url_for("web.scenario_page", scenario_id=new_id, saved=1), 303)
     try:
-        version = runner.store().replace(scenario_id, expected, name, description, changed.document, auth.author())
+        version = state.store().replace(scenario_id, expected, name, description, changed.document, auth.author())
     except ConflictError:
         latest, latest_scenario = stored_version(scenario_id, None)
         conflict = {"expected": expected, "latest": latest.version, "overrides": overrides}
         return render("scenario.html", 409, **scenario_context(latest, latest_scenario, conflict=conflict))
-    runner.cache().put((scenario_id, version), changed)
+    state.cache().put((scenario_id, version), changed)
     return flask.redirect(flask.url_for("web.scenario_page", scenario_id=scenario_id, saved=version), 303)
 
 
 @bp.get("/scenarios/<scenario_id>/run")
 def run_page(scenario_id: str):
     stored, scenario = stored_version(scenario_id, query_version())
-    result = runner.stored_result(scenario_id, stored.version)
+    result = sources.stored_result(scenario_id, stored.version)
     year = chosen_year(result.years, request.args.get("year", type=int))
     towns = result.towns[result.towns["year"] == year]
     return render(
         "run.html",
         stored=stored,
-        latest=runner.store().head(scenario_id)[1],
+        latest=state.store().head(scenario_id)[1],
         result=result,
         year=year,
         years=[int(y) for y in result.years],
-        indicators=runner.records(result.indicators),
+        indicators=records(result.indicators),
         indicator_columns=list(result.indicators.columns[1:]),
-        county=runner.records(result.county),
+        county=records(result.county),
         county_columns=list(result.county.columns[1:]),
-        towns=runner.records(towns),
+        towns=records(towns),
         town_columns=RUN_TOWN_COLUMNS,
     )
 
@@ -236,7 +237,7 @@ def explain_page(scenario_id: str):
     column = request.args.get("column", "general_transfer")
     if year is None:
         raise ApiError(422, {"year": [t("not_a_number", value=request.args.get("year", ""))]})
-    result = runner.stored_result(scenario_id, stored.version)
+    result = sources.stored_result(scenario_id, stored.version)
     explanation = result.explain(town, year, column)  # ScenarioError → 422 page naming the field
     names = dict(zip(result.towns["town"].astype(str), result.towns["name"].astype(str)))
     context = {
@@ -251,7 +252,7 @@ def explain_page(scenario_id: str):
     }
     if request.args.get("partial"):
         return render("_explain.html", **context)
-    return render("explain.html", latest=runner.store().head(scenario_id)[1], **context)
+    return render("explain.html", latest=state.store().head(scenario_id)[1], **context)
 
 
 @bp.get("/scenarios/<scenario_id>/analysis")
@@ -281,7 +282,7 @@ def analysis_page(scenario_id: str):
     return render(
         "analysis.html",
         stored=stored,
-        latest=runner.store().head(scenario_id)[1],
+        latest=state.store().head(scenario_id)[1],
         config=scenario.config,
         years=[int(y) for y in scenario.years],
         parameters=parameters,
@@ -293,7 +294,7 @@ def analysis_page(scenario_id: str):
 @bp.get("/scenarios/<scenario_id>/download.<fmt>")
 def download(scenario_id: str, fmt: str):
     """The stored document as YAML, JSON or an Excel scenario workbook."""
-    stored = runner.store().get(scenario_id, query_version())
+    stored = state.store().get(scenario_id, query_version())
     filename = f"{scenario_id}-v{stored.version}.{fmt}"
     if fmt == "yaml":
         text = yaml.safe_dump(stored.document, allow_unicode=True, sort_keys=False, width=120)
@@ -322,7 +323,7 @@ def results_workbook_bytes(pickled_results: bytes, label: str, name: str, lang: 
 def results_workbook(scenario_id: str):
     stored, _ = stored_version(scenario_id, query_version())
     body = {"scenarios": [{"scenario_id": scenario_id, "version": stored.version}]}
-    results, _ = runner.labelled_results(body, pickled=True)
+    results, _ = sources.labelled_results(body, pickled=True)
     data = runner.compute(results_workbook_bytes, results, scenario_id, display_name(stored.name), g.lang)
     name = f"{scenario_id}-v{stored.version}-results.xlsx"
     return flask.send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)

@@ -11,7 +11,7 @@ import yaml
 from fiscal_sim import Scenario, ScenarioError, catalogue
 from fiscal_sim.errors import Message
 
-from .. import runner
+from .. import sources
 from ..errors import ApiError
 from .words import t
 
@@ -79,9 +79,9 @@ def refuse_paths(document: dict) -> None:
 
 
 def validated(document: dict) -> Scenario:
-    """:func:`api.runner.validated` (the API's path and limits), errors keyed as the loader names them."""
+    """:func:`api.sources.validated` (the API's path and limits), errors keyed as the loader names them."""
     try:
-        return runner.validated(document, "document")
+        return sources.validated(document, "document")
     except ApiError as exc:
         errors = {(k[len("document.") :] if k.startswith("document.") else "_schema"): v for k, v in exc.errors.items()}
         raise ScenarioError(errors) from None

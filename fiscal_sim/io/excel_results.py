@@ -125,11 +125,10 @@ def _settings(comparison, lang: str) -> pd.DataFrame:
     """The settings that differ, in words (labels, shares in %, amounts with the unit; see settings_words)."""
     settings = comparison.settings.copy()
     for n, row in enumerate(settings.itertuples(index=False)):
-        result = comparison.results[row.label]
-        config, unit = result.scenario.config, result.unit
-        settings.iat[n, settings.columns.get_loc("path")] = settings_words.label(row.path, config, lang)
+        scenario = comparison.results[row.label].scenario
+        settings.iat[n, settings.columns.get_loc("path")] = settings_words.label(row.path, scenario, lang)
         for column in ("baseline", "scenario"):
-            value = settings_words.value_text(row.path, getattr(row, column), unit, lang, config)
+            value = settings_words.value_text(row.path, getattr(row, column), scenario.unit, lang, scenario)
             settings.iat[n, settings.columns.get_loc(column)] = value
     return settings
 

@@ -13,6 +13,7 @@ import yaml
 
 from .. import catalogue
 from ..analysis.compare import settings_differences
+from ..scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -55,24 +56,36 @@ def percent(value) -> str:
     return f"{float(value) * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
-def _names(config: dict) -> dict[str, str]:
+def _names(scenario: Scenario | None) -> dict[str, str]:
     """Record ids → their names (revenue items, functions), so a label reads 增值税, not vat."""
     out = {}
     for key in ("revenue_items", "expenditure_functions"):
-        for record in config.get(key) or []:
+        for record in (scenario.config.get(key) if scenario is not None else None) or []:
             if record.get("name"):
                 out[str(record["id"])] = str(record["name"])
     return out
 
 
-def label(path: str, config: dict, lang: str = "zh") -> str:
-    """A setting's path in words: 收入项目 增值税 › 分成规则 › 乡镇分成比例."""
-    names = _names(config)
+def town_words(code: str, scenario: Scenario | None, lang: str = "zh") -> str | None:
+    """A town id as an officer reads it, its name and its id: 龙港镇（T09）; None when no town has the id."""
+    if scenario is None:
+        return None
+    position = scenario.town_categories.categories.get_indexer([code])[0]  # the ids' index, built once
+    if position < 0:
+        return None
+    name = str(scenario.towns["name"].iat[position])
+    return f"{name}（{code}）" if lang == "zh" else f"{name} ({code})"
+
+
+def label(path: str, scenario: Scenario | None, lang: str = "zh") -> str:
+    """A setting's path in words: 收入项目 增值税 › 分成规则 › 乡镇分成比例; a towns cell names its town."""
+    names = _names(scenario)
     parts = path.split(".")
     if parts[0] == "towns" and len(parts) == 3:  # a cell of the towns table
         known = catalogue.column(parts[2], "towns")
         column = known.label(lang) if known is not None else parts[2]
-        return f"{catalogue.INPUT_TABLES['towns'].label(lang)} {parts[1]} › {column}"
+        town = town_words(parts[1], scenario, lang) or parts[1]
+        return f"{catalogue.INPUT_TABLES['towns'].label(lang)} {town} › {column}"
     text = catalogue.path_label(path, lang)
     for record_id, name in names.items():
         text = text.replace(f" {record_id} ›", f" {name} ›").replace(f" {record_id}", f" {name}")
@@ -84,10 +97,11 @@ def label(path: str, config: dict, lang: str = "zh") -> str:
 SEPARATORS = {"zh": ("；", "，", "、"), "en": ("; ", ", ", ", ")}
 
 
-def value_text(path: str, value, unit: str, lang: str = "zh", config: dict | None = None) -> str:
+def value_text(path: str, value, unit: str, lang: str = "zh", scenario: Scenario | None = None) -> str:
     """A setting's value in words: shares and rates as %, amounts with the unit, choices, classes, revenue
-    items and functions by their labels or names, records (a contract, a split exception) field by field."""
-    return _words(catalogue.field(path), path, value, _Say(unit, lang, _names(config or {})))
+    items, functions and towns by their labels or names (the ``scenario``'s), records (a contract, a split
+    exception) field by field."""
+    return _words(catalogue.field(path), path, value, _Say(unit, lang, _names(scenario), scenario))
 
 
 @dataclass(frozen=True)
@@ -95,16 +109,20 @@ class _Say:
     unit: str
     lang: str
     names: dict[str, str]  # record ids → names (增值税 for vat)
+    scenario: Scenario | None  # whose towns the ids name
 
 
 def _name(text: str, say: _Say) -> str:
-    """A code in words: a record's name, a towns column's or class's label (pilot → 试点镇), other → 其他乡镇."""
+    """A code in words: a record's name, a town's name and id, a towns column's or class's label (pilot → 试点镇),
+    other → 其他乡镇."""
     if text in say.names:
         return say.names[text]
     known = catalogue.column(text, "towns")
     if known is not None:
         return known.label(say.lang)
-    return catalogue.OTHER_TOWNS.label(say.lang) if text == "other" else text
+    if text == "other":
+        return catalogue.OTHER_TOWNS.label(say.lang)
+    return town_words(text, say.scenario, say.lang) or text
 
 
 def _words(field, path: str, value, say: _Say) -> str:
@@ -159,24 +177,25 @@ def _record(block, path: str, record, say: _Say, separator: str | None = None) -
     return (separator or fields).join(parts) or "—"
 
 
-def describe(differences, config: dict, unit: str, lang: str = "zh") -> list[Change]:
-    """``(path, old, new)`` triples (``settings_differences``) as :class:`Change` rows; name and description,
-    which label a scenario rather than set it, are left out."""
+def describe(differences, scenario: Scenario, lang: str = "zh") -> list[Change]:
+    """``(path, old, new)`` triples (``settings_differences``) as :class:`Change` rows, in the words of
+    ``scenario`` (its unit, and its records' and towns' names); name and description, which label a
+    scenario rather than set it, are left out."""
     return [
         Change(
             path,
-            label(path, config, lang),
-            value_text(path, old, unit, lang, config),
-            value_text(path, new, unit, lang, config),
+            label(path, scenario, lang),
+            value_text(path, old, scenario.unit, lang, scenario),
+            value_text(path, new, scenario.unit, lang, scenario),
         )
         for path, old, new in differences
         if path not in ("name", "description")
     ]
 
 
-def changes_between(before, after, lang: str = "zh") -> list[Change]:
+def changes_between(before: Scenario, after: Scenario, lang: str = "zh") -> list[Change]:
     """What changed from one Scenario to another, in words."""
-    return describe(settings_differences(before, after), after.config, after.config["unit"], lang)
+    return describe(settings_differences(before, after), after, lang)
 
 
 def summary(changes: list[Change], lang: str = "zh", limit: int = 3) -> str:

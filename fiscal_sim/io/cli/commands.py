@@ -117,11 +117,12 @@ def cmd_compare(args) -> int:
     if len(comparison.settings):
         print("\nsettings that differ from the baseline:")
         for row in comparison.settings.itertuples(index=False):
-            config, unit = comparison.results[row.label].scenario.config, comparison.results[row.label].unit
+            scenario = comparison.results[row.label].scenario
             old, new = (
-                settings_words.value_text(row.path, v, unit, args.lang, config) for v in (row.baseline, row.scenario)
+                settings_words.value_text(row.path, v, scenario.unit, args.lang, scenario)
+                for v in (row.baseline, row.scenario)
             )
-            print(f"  {row.label}: {settings_words.label(row.path, config, args.lang)}: {old} → {new}")
+            print(f"  {row.label}: {settings_words.label(row.path, scenario, args.lang)}: {old} → {new}")
     print("\nwritten: " + ", ".join(str(p) for p in written))
     return 0
 
