@@ -12,6 +12,7 @@ from flask import g
 
 from fiscal_sim import catalogue
 from fiscal_sim.catalogue import PoolMode
+from fiscal_sim.io.settings_words import code_words
 from fiscal_sim.scenario.settings import pool_mode, pool_settings
 
 from .display import gdp_growth_text, rule_text
@@ -87,18 +88,18 @@ def _flag_lever(path: str, value: bool) -> Lever:
     return Lever(path, path, None, "flag", bool(value), field_label(path), choices)
 
 
-def _arrangement_rows(config: dict) -> list[LeverRow]:
+def _arrangement_rows(scenario) -> list[LeverRow]:
     """核定收支 contracts (those with an id, which names them in a path), tax returns and rewards."""
-    rows = []
+    config, rows = scenario.config, []
     for contract in config["contracts"]:
         if contract.get("id") is None:
             continue
         base = f"contracts.{contract['id']}"
-        who = contract.get("town") or contract.get("class")
+        who = code_words(str(contract.get("town") or contract.get("class")), scenario, g.get("lang", "zh"))
         keys = ("revenue_base", "expenditure_base", "over_share")
         rows.append(
             LeverRow(
-                f"{field_label('contracts')} {contract['id']}（{who}）",
+                f"{field_label('contracts')} {contract['id']} · {who}",
                 "",
                 tuple(_lever(f"{base}.{k}", contract[k]) for k in keys),
             )
@@ -167,8 +168,9 @@ def _gdp_levers(config: dict) -> tuple[Lever, ...]:
     return ()
 
 
-def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
+def lever_rows(scenario) -> list[tuple[str, list[LeverRow]]]:
     """The edit form's sections: revenue split shares, general transfer, special transfers, GDP growth."""
+    config = scenario.config
     unit, first = config["unit"], config["years"][0]
     split_rows = [
         LeverRow(f"{item.get('name') or item['id']}", rule_text(item["split"], unit), _split_levers(item))
@@ -205,7 +207,7 @@ def lever_rows(config: dict) -> list[tuple[str, list[LeverRow]]]:
         sections.append(
             (field_label("special_transfers"), [LeverRow(field_label("special_transfers.budget"), "", levers)])
         )
-    arrangements = _arrangement_rows(config)
+    arrangements = _arrangement_rows(scenario)
     if arrangements:
         sections.append((t("arrangements"), arrangements))
     gdp = config["growth"]["gdp"]

@@ -119,7 +119,7 @@ def town_column_labels(config: dict) -> dict[str, str]:
 
 def scenario_context(stored: StoredScenario, scenario: Scenario, **extra) -> dict:
     latest = state.store().head(stored.id)[1]
-    sections = lever_rows(scenario.config)
+    sections = lever_rows(scenario)
     parent = None
     if stored.parent_id is not None:
         try:
@@ -165,7 +165,7 @@ def edit(scenario_id: str):
     if expected is None or expected < 1:
         raise ApiError(400, {"version": [t("bad_version")]})
     stored, scenario = stored_version(scenario_id, expected)
-    sections = lever_rows(scenario.config)
+    sections = lever_rows(scenario)
     overrides, errors = edit_overrides(scenario.config, sections, request.form)
     save_as = "save_as" in request.form  # 另存为新方案: a variant; the scenario itself stays as it is
     name = (request.form.get("name") or stored.name).strip() or stored.name
@@ -261,7 +261,7 @@ def analysis_page(scenario_id: str):
     from fiscal_sim.analysis.goal_seek import metric_names
 
     stored, scenario = stored_version(scenario_id, query_version())
-    sections = lever_rows(scenario.config)
+    sections = lever_rows(scenario)
     parameters = []  # (override path, label) of each numeric lever that is a single number
     for _, rows in sections:
         for row in rows:

@@ -112,6 +112,11 @@ class _Say:
     scenario: Scenario | None  # whose towns the ids name
 
 
+def code_words(code: str, scenario: Scenario | None, lang: str = "zh") -> str:
+    """A code as :func:`value_text` says it: 增值税 for vat, 试点镇 for pilot, 沣河店镇（T01） for T01."""
+    return _name(code, _Say("", lang, _names(scenario), scenario))
+
+
 def _name(text: str, say: _Say) -> str:
     """A code in words: a record's name, a town's name and id, a towns column's or class's label (pilot → 试点镇),
     other → 其他乡镇."""

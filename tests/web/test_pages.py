@@ -355,7 +355,7 @@ def test_edit_a_contract_the_floor_and_a_relative_target(bundled_app):
     client = bundled_app.test_client()
     store = bundled_app.extensions["fiscal_sim"]["store"]
     text = page_text(client.get("/scenarios/pilot_contracts"))
-    assert "县乡体制安排" in text and "核定收支 C01（T01）" in text and "超收留成比例" in text
+    assert "县乡体制安排" in text and "核定收支 C01 · 沣河店镇（T01）" in text and "超收留成比例" in text
     fields = edit_form(client, "pilot_contracts")
     assert fields["contracts.C01.over_share"] == "70" and fields["tax_returns.coefficient"] == "0.3"
     assert fields["general_transfer.floor"] == "false" and fields["assessment.targets.gdp_growth"] == "8"
