@@ -108,7 +108,7 @@ def test_rule_text(ctx, split, text):
 
 
 def test_edit_overrides_only_for_what_changed(ctx, make_scenario):
-    config = fiscal_sim.load_scenario(
+    scenario = fiscal_sim.load_scenario(
         make_scenario(
             revenue_items=[
                 {"id": "vat", "split": {"rule": "tiered", "thresholds": [50], "town_shares": [0.4, 0.6]}},
@@ -116,8 +116,9 @@ def test_edit_overrides_only_for_what_changed(ctx, make_scenario):
             ],
             growth={"gdp": [0.05, 0.06]},
         )
-    ).config
-    sections = levers.lever_rows(config)
+    )
+    config = scenario.config
+    sections = levers.lever_rows(scenario)
     fields = {lever.field: display.input_value(levers.shown_value(lever)) for lever in levers.all_levers(sections)}
     assert levers.edit_overrides(config, sections, fields) == ({}, {})
     changed = {**fields, "revenue_items.vat.split.town_shares[1]": "65", "growth.gdp[1]": "7%"}
@@ -129,7 +130,7 @@ def test_edit_overrides_only_for_what_changed(ctx, make_scenario):
 
 
 def test_loader_errors_are_put_on_the_form_field(ctx, make_scenario):
-    sections = levers.lever_rows(fiscal_sim.load_scenario(make_scenario()).config)
+    sections = levers.lever_rows(fiscal_sim.load_scenario(make_scenario()))
     errors = levers.field_errors(
         {
             "revenue_items[vat].split.town_share": ["must be a share between 0 and 1"],
