@@ -15,6 +15,7 @@ from fiscal_sim.io.records import result_records
 
 from .cache import CachedResponse
 from .errors import ApiError
+from .json_provider import JSONProvider, finite
 from .state import responses, store
 from .storage import NotFoundError
 
@@ -24,13 +25,11 @@ from .storage import NotFoundError
 
 def json_bytes(payload) -> bytes:
     """``payload`` as the app's JSON answer would be (Chinese readable, numpy numbers, NaN as null), in bytes."""
-    from .app import JSONProvider, _finite
-
     options = {"default": JSONProvider.default, "ensure_ascii": False, "separators": (",", ":"), "allow_nan": False}
     try:
         text = json.dumps(payload, **options)
     except ValueError:  # a NaN or inf somewhere
-        text = json.dumps(_finite(payload), **options)
+        text = json.dumps(finite(payload), **options)
     return (text + "\n").encode()
 
 

@@ -6,85 +6,26 @@ import importlib
 import importlib.util
 import json
 import logging
-import math
 import threading
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
 import flask
 import flask_smorest
-from flask.json.provider import DefaultJSONProvider
-
-from fiscal_sim import catalogue
-from fiscal_sim.errors import text_of
-from fiscal_sim.scenario.load import plain_data_problem
 
 from . import auth
 from .cache import ResponseCache, ScenarioCache
 from .config import DEFAULTS, bundled_dir, database_url
 from .errors import ApiError, ErrorSchema, error_response, http_exception_body, register_error_handlers
+from .json_provider import JSONProvider
 from .storage import Store
 
 __all__ = ["NoUserError", "create_app", "serve"]
 
 log = logging.getLogger(__name__)
 
-REQUEST_DEPTH = catalogue.MAX_DEPTH + 8  # a scenario document inside a request body
-
 # modules that add pages to the app: each defines a Flask blueprint ``bp`` (registered when the module exists)
 PAGE_MODULES = ("api.web",)
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Chinese kept readable, numpy scalars as numbers, NaN/±inf as null (JSON has no NaN)."""
-
-    ensure_ascii = False
-    sort_keys = False
-
-    @staticmethod
-    def default(value):
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy scalar
-            return value.item()
-        return DefaultJSONProvider.default(value)
-
-    def loads(self, s, **kwargs):
-        """JSON of a request, refused (400) when it nests deeper than a scenario can or holds text that is not
-        valid Unicode (a lone surrogate cannot be stored)."""
-        try:
-            value = super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError(f"nested deeper than {REQUEST_DEPTH} levels") from None
-        problem = plain_data_problem(value, REQUEST_DEPTH)
-        if problem is not None:
-            where, message = problem
-            raise ValueError(f"{where}: {text_of(message, 'en')}")
-        return value
-
-    def dumps(self, obj, **kwargs) -> str:
-        kwargs.setdefault("default", self.default)
-        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
-        kwargs.setdefault("sort_keys", self.sort_keys)
-        kwargs["allow_nan"] = False
-        try:
-            return json.dumps(obj, **kwargs)
-        except ValueError:  # a NaN or inf somewhere: replace, then dump again
-            return json.dumps(_finite(obj), **kwargs)
-
-
-def _finite(value):
-    """The same structure with every non-finite float as None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if hasattr(value, "item") and hasattr(value, "dtype"):
-        return _finite(value.item())
-    return value
 
 
 def _check_json_body() -> None:
