@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from fiscal_sim import catalogue
 from fiscal_sim.errors import text_of
-from fiscal_sim.scenario.load import plain_data_problem
+from fiscal_sim.scenario.plain_data import plain_data_problem
 
 REQUEST_DEPTH = catalogue.MAX_DEPTH + 8  # a scenario document inside a request body
 

@@ -3,7 +3,7 @@
 Each block of :data:`fiscal_sim.catalogue.SCENARIO` becomes a strict schema (unknown keys are
 errors); each field's kind, range, choices, default and error wording come from its catalogue entry.
 Checks across fields of one block are the functions of :data:`CHECKS`; checks that need the towns
-table (columns, ids) live in :mod:`fiscal_sim.scenario.load`.
+table (columns, ids) live in :func:`fiscal_sim.scenario.scenario.from_document`.
 """
 
 from __future__ import annotations
