@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fiscal_sim
-from fiscal_sim.model.revenue_division import assign_rules, bands, fiscal_capacity, own_revenue, town_portion
+from fiscal_sim.model.revenue_division import (
+    assign_rules,
+    bands,
+    compile_table,
+    fiscal_capacity,
+    own_revenue,
+    town_portion,
+)
 
 # ---------------------------------------------------------------------------------------------
 # module functions
@@ -75,6 +84,60 @@ def test_assign_rules_town_override_wins_over_class_whatever_the_order():
     assert [as_pilot.rule(0, i) for i in range(3)] == [class_rule, town_rule, class_rule]
     not_pilot = assign_rules(items, overrides, position, {}, as_pilot=False)
     assert [not_pilot.rule(0, i) for i in range(3)] == [items[0]["split"], town_rule, items[0]["split"]]
+
+
+shares = st.floats(0.0, 1.0)
+amounts = st.floats(0.0, 1e6)
+split_rules = st.one_of(
+    st.just({"rule": "town"}),
+    st.just({"rule": "county"}),
+    st.builds(lambda s: {"rule": "proportional", "town_share": s}, shares),
+    st.builds(lambda a, b: {"rule": "base_plus_increment", "base_share": a, "increment_share": b}, shares, shares),
+    st.builds(
+        lambda a, b, base: {"rule": "base_plus_increment", "base_share": a, "increment_share": b, "base": base},
+        shares,
+        shares,
+        amounts,
+    ),
+    st.builds(
+        lambda t, s: {"rule": "tiered", "thresholds": sorted(t), "town_shares": s},
+        st.lists(amounts, min_size=2, max_size=2, unique=True),
+        st.lists(shares, min_size=3, max_size=3),
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rules=st.lists(split_rules, min_size=1, max_size=4),
+    exceptions=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4), split_rules), max_size=4),
+    collected=st.lists(amounts, min_size=5 * 4, max_size=5 * 4),
+)
+def test_compiled_table_keeps_each_towns_rule(rules, exceptions, collected):
+    """The compiled table (an item's rule kept once when every town shares it, else a row per town) gives
+    each town what its own rule gives it, and the county keeps the rest: nothing is lost or made."""
+    n_towns = 5
+    items = [{"id": f"i{k}", "split": rule} for k, rule in enumerate(rules)]
+    overrides = [
+        {"town": f"T{i}", "item": f"i{k % len(items)}", "split": rule} for k, i, rule in exceptions
+    ]  # a town's own rule for an item (split_overrides)
+    position = {f"T{i}": i for i in range(n_towns)}
+    assignment = assign_rules(items, overrides, position, {}, as_pilot=False)
+    base_year = np.arange(1.0, 1.0 + len(items) * n_towns).reshape(len(items), n_towns) * 100.0
+
+    def base_of(k, split):
+        return np.full(n_towns, float(split["base"])) if split.get("base") is not None else base_year[k]
+
+    table = compile_table(assignment, base_of)
+    amounts_ = np.array(collected[: len(items) * n_towns]).reshape(len(items), n_towns)
+    got = table.town_portion(amounts_)
+    for k in range(len(items)):
+        for i in range(n_towns):
+            rule = assignment.rule(k, i)
+            thresholds, split_shares = bands(rule, base_of(k, rule)[i : i + 1])
+            expected = town_portion(amounts_[k, i : i + 1], thresholds, split_shares)[0]
+            assert got[k, i] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+            assert 0.0 <= got[k, i] <= amounts_[k, i] * (1 + 1e-12) + 1e-9  # shares in [0, 1]: town ≤ collected
 
 
 # ---------------------------------------------------------------------------------------------
