@@ -19,10 +19,9 @@ import yaml
 
 from .. import catalogue
 from ..errors import Message, ScenarioError
-from .held_tables import _apply, _records_to_merge, with_records
+from .held_tables import Table, _apply, _records_to_merge, with_records
 from .readers import reader_for
 from .scenario import Scenario, from_document
-from .tables import Table
 from .variants import merge
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")

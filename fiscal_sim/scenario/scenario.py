@@ -2,7 +2,7 @@
 
 A :class:`Scenario` is immutable in use: overrides and variants always build a new one from a deep
 copy of the document, so a variant never changes its parent. The towns and projects tables are the
-exception: they are held whole (:class:`~fiscal_sim.scenario.tables.Table`, a file's frame as read or
+exception: they are held whole (:class:`~fiscal_sim.scenario.held_tables.Table`, a file's frame as read or
 validated inline records) and shared by copies until an override changes one of their cells.
 
 :func:`from_document` lives with the class because :meth:`Scenario.with_overrides` builds a new Scenario

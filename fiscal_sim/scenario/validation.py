@@ -11,10 +11,9 @@ from __future__ import annotations
 from marshmallow import ValidationError
 
 from ..errors import Message, ScenarioError
-from .held_tables import TABLE_KEYS, _table
+from .held_tables import TABLE_KEYS, Table, _table
 from .plain_data import plain_data_problem
 from .schema import ScenarioSchema
-from .tables import Table
 
 
 def _flatten(messages, document, prefix="") -> dict[str, list]:

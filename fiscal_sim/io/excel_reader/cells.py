@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from ...errors import Message
-from ...scenario.tables import parse_bool
+from ...scenario.table_files import parse_bool
 from ..excel_template import Sheet
 
 LIST_SEPARATORS = (",", "，", ";", "；")

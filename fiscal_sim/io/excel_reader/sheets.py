@@ -11,7 +11,7 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 
 from ...errors import Message, ScenarioError
-from ...scenario.tables import WORD_COLUMNS, number_or_text
+from ...scenario.table_files import WORD_COLUMNS, number_or_text
 from ..excel_template import Row, Sheet
 from .cells import PARSERS, _CellError, _is_blank, _parser, _text
 
