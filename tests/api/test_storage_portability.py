@@ -2,7 +2,7 @@
 
 PostgreSQL differs from SQLite in two ways the service meets: its text cannot hold NUL characters (a
 query naming one fails instead of finding nothing) and it hands timestamps back in the server's time zone
-(the suite's server runs at +08:00, like a county's). ``api/storage.py`` deals with both: ``_utc``
+(the suite's server runs at +08:00, like a county's). ``api/storage/portability.py`` deals with both: ``_utc``
 converts aware datetimes to UTC, NUL characters are dropped from names and descriptions, and an id holding
 one is never looked up.
 """
