@@ -1,4 +1,4 @@
-"""Backup and restore (api/backup.py): one portable file, from SQLite into PostgreSQL and back, in one transaction.
+"""Backup and restore (api/backup/): one portable file, from SQLite into PostgreSQL and back, in one transaction.
 
 The commands are run through ``fiscal_sim.io.cli.main`` with ``db`` registered by the ``cli`` fixture
 (until api/cli.py registers it itself, after which the fixture changes nothing).
@@ -139,7 +139,7 @@ def test_a_failed_backup_leaves_the_previous_file_as_it_was(tmp_path, new_databa
         yield [1]
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr("api.backup._rows", broken)
+    monkeypatch.setattr("api.backup.writing._rows", broken)
     with pytest.raises(RuntimeError, match="disk gone"):
         backup(url, path)
     assert path.read_bytes() == b"yesterday's backup"
