@@ -67,3 +67,10 @@ class Open(Schema):
 
     class Meta:
         unknown = INCLUDE
+
+
+def chart_format() -> fields.String:
+    """The ``format`` of an endpoint that answers a chart instead of its JSON when ``chart`` is given."""
+    return fields.String(
+        validate=validate.OneOf(CHART_FORMATS), metadata={"description": "with chart: png (default), svg or csv"}
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate, validates_schema
 
-from .common import CHART_FORMATS, MONTECARLO_CHART_NAMES, JsonInteger, Open, _only_with_chart
+from .common import MONTECARLO_CHART_NAMES, JsonInteger, Open, _only_with_chart, chart_format
 from .documents import ScenarioSourceSchema
 
 
@@ -21,9 +21,7 @@ class MontecarloRequestSchema(ScenarioSourceSchema):
             " (format) instead of the JSON; give the seed (the JSON answer's) to draw the same run"
         },
     )
-    format = fields.String(
-        validate=validate.OneOf(CHART_FORMATS), metadata={"description": "with chart: png (default), svg or csv"}
-    )
+    format = chart_format()
 
     @validates_schema
     def _chart_options(self, data, **kwargs):

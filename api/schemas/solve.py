@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fiscal_sim.analysis.curve import MAX_CURVE_POINTS, MIN_CURVE_POINTS
 
-from .common import CHART_FORMATS, JsonBoolean, JsonFloat, JsonInteger, Open, _only_with_chart
+from .common import JsonBoolean, JsonFloat, JsonInteger, Open, _only_with_chart, chart_format
 from .documents import ScenarioSourceSchema
 from .simulations import SimulationSchema
 
@@ -33,9 +33,7 @@ class SolveRequestSchema(ScenarioSourceSchema):
             " drawn also when no value reaches the target"
         },
     )
-    format = fields.String(
-        validate=validate.OneOf(CHART_FORMATS), metadata={"description": "with chart: png (default), svg or csv"}
-    )
+    format = chart_format()
     points = JsonInteger(
         validate=validate.Range(min=MIN_CURVE_POINTS, max=MAX_CURVE_POINTS),
         metadata={"description": "with chart: how many values of the parameter to run (default 21)"},
